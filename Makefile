@@ -1,0 +1,45 @@
+# Vitrine: `make run` starts the whole product locally, `make test` checks everything.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+GRAPHIQL := gateway/graphiql
+
+.PHONY: install run test lint typecheck unit integration api contract schema schema-check bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml $(GRAPHIQL)/package-lock.json
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	cd $(GRAPHIQL) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(STAMP)
+
+install: $(STAMP) ## Create the virtualenv and install Python and npm dependencies
+
+run: install ## Start the local stack, seed the demo catalog and serve the API on :8000
+	$(BIN)/vitrine serve --local
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+typecheck: install
+	$(BIN)/mypy gateway schema resolvers datasources render_jobs
+
+test: install lint typecheck ## Lint, type-check and run every test
+	$(BIN)/pytest -q -p no:cacheprovider
+
+schema: install ## Regenerate the committed contract schema/schema.graphql
+	$(BIN)/vitrine schema export
+
+schema-check: install
+	$(BIN)/vitrine schema check
+
+bench: install ## Benchmarks; writes docs/benchmarks.md
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) $(GRAPHIQL)/node_modules .vitrine

@@ -1,0 +1,132 @@
+"""The FastAPI application: GraphQL endpoint, local GraphiQL, health, request ids."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import HTMLResponse, ORJSONResponse
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
+from strawberry.fastapi import GraphQLRouter
+
+from gateway import graphiql_page
+from gateway.auth import API_KEY_HEADER
+from gateway.bootstrap import Services, check_services
+from gateway.context import RejectedCredentials, RequestContext, context_getter_for
+from gateway.errors import AppSyncErrors
+from gateway.metrics import DataSourceCalls
+from gateway.settings import LOCAL_API_KEY, Profile, Settings
+from schema import build_schema
+
+log = structlog.get_logger("vitrine.app")
+REQUEST_ID_HEADER = "x-request-id"
+
+
+def schema_extensions(settings: Settings) -> list[Any]:
+    """The schema extensions for these settings (bounded parser/validation caches)."""
+    size = settings.query_cache_size
+    extensions: list[Any] = [
+        AppSyncErrors,
+        lambda: ParserCache(maxsize=size),
+        lambda: ValidationCache(maxsize=size),
+    ]
+    if not settings.introspection:
+        extensions.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
+    if settings.profile is not Profile.PRODUCTION:
+        extensions.append(DataSourceCalls)
+    return extensions
+
+
+class VitrineGraphQLRouter(GraphQLRouter[RequestContext, None]):
+    """Strawberry's router with GraphiQL served from local assets."""
+
+    def __init__(self, *args: Any, default_headers: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._page = graphiql_page.render_page(default_headers)
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        """The local GraphiQL page."""
+        return HTMLResponse(self._page)
+
+
+def _unauthorized(message: str) -> ORJSONResponse:
+    return ORJSONResponse(
+        status_code=401,
+        content={
+            "data": None,
+            "errors": [
+                {
+                    "message": message,
+                    "extensions": {"errorType": "UnauthorizedException", "code": "UNAUTHENTICATED"},
+                }
+            ],
+        },
+    )
+
+
+def create_app(settings: Settings, services: Services, *, check_on_start: bool = True) -> FastAPI:
+    """The gateway app over already-built services."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if check_on_start:
+            await check_services(services, settings)
+        log.info("gateway_ready", profile=settings.profile.value)
+        yield
+
+    app = FastAPI(
+        title="Vitrine",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None if settings.profile is Profile.PRODUCTION else "/openapi.json",
+    )
+    schema = build_schema(extensions=schema_extensions(settings))
+    app.state.schema = schema
+    default_headers = (
+        {API_KEY_HEADER: LOCAL_API_KEY}
+        if LOCAL_API_KEY in settings.api_key_values()
+        else {API_KEY_HEADER: ""}
+    )
+    router = VitrineGraphQLRouter(
+        schema,
+        context_getter=context_getter_for(settings, services.data_sources()),
+        graphql_ide="graphiql" if settings.graphiql else None,
+        allow_queries_via_get=True,
+        default_headers=default_headers,
+    )
+    app.include_router(router, prefix="/graphql")
+    if settings.graphiql:
+        graphiql_page.mount_assets(app)
+
+    @app.exception_handler(RejectedCredentials)
+    async def rejected(request: Request, error: RejectedCredentials) -> ORJSONResponse:
+        return _unauthorized(str(error))
+
+    @app.middleware("http")
+    async def request_id(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        rid = request.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex
+        request.state.request_id = rid[:64]
+        structlog.contextvars.bind_contextvars(request_id=request.state.request_id)
+        try:
+            response = await call_next(request)
+        finally:
+            structlog.contextvars.unbind_contextvars("request_id")
+        response.headers[REQUEST_ID_HEADER] = request.state.request_id
+        return response
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+__all__ = ["create_app"]

@@ -1,0 +1,109 @@
+"""Composition root: builds every adapter from settings and registers the data sources."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from datasources.cache.in_process import InProcessCache
+from datasources.cache.redis_cache import RedisCache
+from datasources.dynamodb.catalog import DynamoDBCatalog
+from datasources.dynamodb.models import TableConfig
+from datasources.errors import DataSourceUnavailable
+from datasources.ports import AssetUrls, KeyValueCache
+from datasources.s3.blob_store import BucketConfig, CdnAssetUrls, PresignedAssetUrls, S3BlobStore
+from gateway.settings import Settings
+from resolvers.context import DataSources
+
+
+class StartupCheckFailed(RuntimeError):
+    """A required service did not answer at start-up."""
+
+
+@dataclass(frozen=True)
+class Services:
+    """The adapters with their concrete types, for start-up work the ports do not cover."""
+
+    catalog: DynamoDBCatalog
+    blobs: S3BlobStore
+    asset_urls: AssetUrls
+    cache: KeyValueCache
+
+    def data_sources(self) -> DataSources:
+        """The named data sources resolvers see."""
+        return DataSources(
+            catalog=self.catalog, blobs=self.blobs, asset_urls=self.asset_urls, cache=self.cache
+        )
+
+
+def table_config(settings: Settings) -> TableConfig:
+    """Where the catalog table is."""
+    return TableConfig(
+        table_name=settings.catalog_table,
+        region=settings.aws_region,
+        endpoint_url=settings.aws_endpoint_url,
+        access_key_id=settings.aws_access_key_id,
+        secret_access_key=settings.secret_access_key(),
+        connect_timeout_seconds=settings.connect_timeout_seconds,
+        max_retry_attempts=settings.max_retry_attempts,
+    )
+
+
+def bucket_config(settings: Settings) -> BucketConfig:
+    """Where the asset bucket is."""
+    return BucketConfig(
+        bucket=settings.asset_bucket,
+        region=settings.aws_region,
+        endpoint_url=settings.aws_endpoint_url,
+        access_key_id=settings.aws_access_key_id,
+        secret_access_key=settings.secret_access_key(),
+        connect_timeout_seconds=float(settings.connect_timeout_seconds),
+        max_attempts=settings.max_retry_attempts + 1,
+    )
+
+
+def build_services(settings: Settings) -> Services:
+    """Every adapter, configured from ``settings`` (no network I/O)."""
+    bucket = bucket_config(settings)
+    asset_urls: AssetUrls = (
+        CdnAssetUrls(settings.asset_cdn_base_url)
+        if settings.asset_cdn_base_url
+        else PresignedAssetUrls(bucket, settings.asset_url_ttl_seconds)
+    )
+    cache: KeyValueCache = (
+        RedisCache(settings.redis_url) if settings.redis_url else InProcessCache()
+    )
+    return Services(
+        catalog=DynamoDBCatalog(table_config(settings)),
+        blobs=S3BlobStore(bucket),
+        asset_urls=asset_urls,
+        cache=cache,
+    )
+
+
+async def provision(services: Services) -> None:
+    """Create the table and bucket when missing (local stack and tests; CDK does it on AWS)."""
+    await check_services(services, include_resources=False)
+    await services.catalog.ensure_table()
+    await services.blobs.ensure_bucket()
+
+
+async def check_services(
+    services: Services, settings: Settings | None = None, *, include_resources: bool = True
+) -> None:
+    """Fail fast, naming the service and the setting, when a dependency does not answer."""
+    where = (
+        "AWS_ENDPOINT_URL" if settings is None or settings.aws_endpoint_url else "AWS credentials"
+    )
+    checks = [("cache", "REDIS_URL", services.cache.check)]
+    if include_resources:
+        checks += [
+            ("DynamoDB", f"VITRINE_CATALOG_TABLE / {where}", services.catalog.check),
+            ("S3", f"VITRINE_ASSET_BUCKET / {where}", services.blobs.check),
+        ]
+    for name, setting, check in checks:
+        try:
+            await check()
+        except DataSourceUnavailable as error:
+            raise StartupCheckFailed(
+                f"{name} did not answer at start-up ({error}). Check the setting {setting}."
+            ) from error

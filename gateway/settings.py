@@ -1,0 +1,114 @@
+"""All configuration in one place, from environment variables (prefix-free, 12-factor).
+
+The ``production`` profile refuses unsafe values at start-up: introspection or GraphiQL on,
+local endpoints, demo API keys, in-process caches.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from typing import Self
+from urllib.parse import urlparse
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOCAL_API_KEY = "da2-vitrine-local-development-key"
+_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
+
+
+class Profile(StrEnum):
+    """Deployment profile."""
+
+    LOCAL = "local"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+def _is_loopback(url: str | None) -> bool:
+    return url is not None and (urlparse(url).hostname or "") in _LOOPBACK_HOSTS
+
+
+class Settings(BaseSettings):
+    """Vitrine settings; every adapter reads its endpoint and names from here."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+
+    profile: Profile = Field(default=Profile.LOCAL, validation_alias="VITRINE_PROFILE")
+    host: str = Field(default="127.0.0.1", validation_alias="VITRINE_HOST")
+    port: int = Field(default=8000, validation_alias="VITRINE_PORT")
+
+    aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
+    aws_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
+    aws_access_key_id: str | None = Field(default=None, validation_alias="AWS_ACCESS_KEY_ID")
+    aws_secret_access_key: SecretStr | None = Field(
+        default=None, validation_alias="AWS_SECRET_ACCESS_KEY"
+    )
+    catalog_table: str = Field(default="vitrine-catalog", validation_alias="VITRINE_CATALOG_TABLE")
+    asset_bucket: str = Field(default="vitrine-assets", validation_alias="VITRINE_ASSET_BUCKET")
+    render_queue: str = Field(
+        default="vitrine-render-jobs", validation_alias="VITRINE_RENDER_QUEUE"
+    )
+    asset_cdn_base_url: str | None = Field(default=None, validation_alias="VITRINE_ASSET_CDN_URL")
+    asset_url_ttl_seconds: int = Field(default=3600, validation_alias="VITRINE_ASSET_URL_TTL")
+
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    redis_url: str | None = Field(default=None, validation_alias="REDIS_URL")
+
+    api_keys: list[SecretStr] = Field(
+        default_factory=lambda: [SecretStr(LOCAL_API_KEY)], validation_alias="VITRINE_API_KEYS"
+    )
+    introspection: bool = Field(default=True, validation_alias="VITRINE_INTROSPECTION")
+    graphiql: bool = Field(default=True, validation_alias="VITRINE_GRAPHIQL")
+    dataloaders: bool = Field(default=True, validation_alias="VITRINE_DATALOADERS")
+    resolver_cache: bool = Field(default=True, validation_alias="VITRINE_RESOLVER_CACHE")
+    query_cache_size: int = Field(default=512, ge=16, validation_alias="VITRINE_QUERY_CACHE_SIZE")
+    connect_timeout_seconds: int = Field(
+        default=2, ge=1, validation_alias="VITRINE_CONNECT_TIMEOUT"
+    )
+    max_retry_attempts: int = Field(default=1, ge=0, validation_alias="VITRINE_MAX_RETRIES")
+    log_level: str = Field(default="INFO", validation_alias="VITRINE_LOG_LEVEL")
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Self:
+        if self.profile is not Profile.PRODUCTION:
+            return self
+        problems = []
+        if self.introspection:
+            problems.append("VITRINE_INTROSPECTION must be false in production")
+        if self.graphiql:
+            problems.append("VITRINE_GRAPHIQL must be false in production")
+        if self.aws_endpoint_url is not None:
+            problems.append(
+                "AWS_ENDPOINT_URL must be unset in production (it points at a local stack)"
+            )
+        if _is_loopback(self.database_url) or self.database_url is None:
+            problems.append("DATABASE_URL must point at Aurora, not a local server")
+        if self.redis_url is None or _is_loopback(self.redis_url):
+            problems.append("REDIS_URL must point at ElastiCache in production")
+        if any(k.get_secret_value() == LOCAL_API_KEY for k in self.api_keys):
+            problems.append("VITRINE_API_KEYS must not contain the local development key")
+        if self.asset_cdn_base_url is None:
+            problems.append("VITRINE_ASSET_CDN_URL must be set in production (CloudFront)")
+        if problems:
+            raise ValueError("Unsafe production settings: " + "; ".join(problems))
+        return self
+
+    def api_key_values(self) -> frozenset[str]:
+        """The accepted API keys, as plain strings."""
+        return frozenset(k.get_secret_value() for k in self.api_keys)
+
+    def secret_access_key(self) -> str | None:
+        """The AWS secret key, if one is configured."""
+        return (
+            None
+            if self.aws_secret_access_key is None
+            else self.aws_secret_access_key.get_secret_value()
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings read once from the environment."""
+    return Settings()

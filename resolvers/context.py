@@ -1,0 +1,68 @@
+"""The typed request context that every resolver reads (AppSync's ``$ctx``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from datasources.loaders import Loaders
+from datasources.ports import AssetUrls, BlobStore, Catalog, KeyValueCache
+
+
+class AuthMode(StrEnum):
+    """How the caller was authenticated, named as AppSync names its auth modes."""
+
+    NONE = "NONE"
+    API_KEY = "API_KEY"
+    AMAZON_COGNITO_USER_POOLS = "AMAZON_COGNITO_USER_POOLS"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is calling: AppSync's ``$ctx.identity``."""
+
+    mode: AuthMode
+    subject: str | None = None
+    username: str | None = None
+    groups: frozenset[str] = frozenset()
+    claims: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def anonymous(cls) -> Identity:
+        """A caller that presented no credentials."""
+        return cls(mode=AuthMode.NONE)
+
+
+@dataclass(frozen=True)
+class DataSources:
+    """The named data sources resolvers may use, built once by the gateway's bootstrap."""
+
+    catalog: Catalog
+    blobs: BlobStore
+    asset_urls: AssetUrls
+    cache: KeyValueCache
+
+
+class Context:
+    """Per-request context: identity, data sources, loaders and the request id.
+
+    A plain class (not a dataclass) so the HTTP layer can mix it with its framework's
+    context base class.
+    """
+
+    def __init__(
+        self,
+        *,
+        request_id: str,
+        identity: Identity,
+        sources: DataSources,
+        loaders: Loaders,
+        caching: bool = True,
+    ) -> None:
+        self.request_id = request_id
+        self.identity = identity
+        self.sources = sources
+        self.loaders = loaders
+        self.caching = caching
+        self.memo: dict[str, Any] = {}

@@ -1,0 +1,20 @@
+"""AppSync auth directives, printed in the exported SDL so it deploys to AppSync as is."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.schema_directive import Location
+
+_TARGETS = [Location.OBJECT, Location.FIELD_DEFINITION]
+
+
+@strawberry.schema_directive(locations=_TARGETS, name="aws_api_key")
+class AwsApiKey:
+    """The field is open to callers with a valid API key."""
+
+
+@strawberry.schema_directive(locations=_TARGETS, name="aws_cognito_user_pools")
+class AwsCognitoUserPools:
+    """The field is open to Cognito users, optionally only to members of some groups."""
+
+    cognito_groups: list[str] | None = None
