@@ -17,4 +17,7 @@ class AwsApiKey:
 class AwsCognitoUserPools:
     """The field is open to Cognito users, optionally only to members of some groups."""
 
-    cognito_groups: list[str] | None = None
+    # AppSync spells the argument in snake case; UNSET leaves it out of the printed SDL.
+    cognito_groups: list[str] | None = strawberry.directive_field(
+        name="cognito_groups", default=strawberry.UNSET
+    )

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from functools import partial
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError
@@ -105,9 +105,7 @@ class DynamoDBCatalog:
         unique = list(dict.fromkeys(keys))
         for start in range(0, len(unique), _BATCH_GET_LIMIT):
             chunk = unique[start : start + _BATCH_GET_LIMIT]
-            items = await self._run(
-                "BatchGetItem", partial(_fetch_batch, self._models.item, chunk)
-            )
+            items = await self._run("BatchGetItem", partial(_fetch_batch, self._models.item, chunk))
             found.update({(item.pk, item.sk): item for item in items})
         return found
 

@@ -1,0 +1,1 @@
+"""Aurora PostgreSQL adapters: the async engine, migrations (Alembic) and repositories."""

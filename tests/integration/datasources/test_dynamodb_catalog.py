@@ -1,0 +1,97 @@
+"""The DynamoDB catalog adapter against moto in server mode."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from datasources.errors import AlreadyExists, DataSourceUnavailable, VersionConflict
+from datasources.instrumentation import call_log
+from datasources.records import ProductFilter, ProductPageRequest, ProductSort, ProductStatus
+from gateway.bootstrap import Services, build_services
+from tests import factories
+from tests.conftest import make_settings
+
+pytestmark = pytest.mark.integration
+
+
+async def seed(services: Services, count: int) -> None:
+    for category in factories.categories():
+        await services.catalog.put_category(category)
+    for index in range(count):
+        product = factories.product(index)
+        await services.catalog.create_product(product)
+        await services.catalog.put_asset(factories.asset(f"asset-{index:03d}", product.id))
+        for variant in product.variants:
+            await services.catalog.put_stock(factories.stock(variant.sku, index))
+
+
+async def test_round_trip_of_every_record(services: Services) -> None:
+    await seed(services, 2)
+    catalog = services.catalog
+    product = factories.product(1)
+    [stored] = await catalog.products_by_ids([product.id])
+    assert stored == replace(product, version=1)
+    assert await catalog.product_by_slug("product-001") == stored
+    assert await catalog.assets_by_ids(["asset-001", "missing"]) == [
+        factories.asset("asset-001", product.id),
+        None,
+    ]
+    assert await catalog.stock_by_skus(["SKU-001-B"]) == [factories.stock("SKU-001-B", 1)]
+    assert [c.id for c in await catalog.all_categories()] == [
+        "furniture",
+        "sofas",
+        "chairs",
+        "lighting",
+    ]
+
+
+async def test_listing_pushes_filters_down_and_pages(services: Services) -> None:
+    await seed(services, 12)
+    await services.catalog.update_product(
+        replace(factories.product(3), status=ProductStatus.ARCHIVED), expected_version=1
+    )
+    request = ProductPageRequest(
+        filter=ProductFilter(brand="Lumio", category_id="furniture"),
+        sort=ProductSort.PRICE_DESC,
+        first=3,
+    )
+    page = await services.catalog.list_products(request)
+    rest = await services.catalog.list_products(replace(request, after=page.cursors[-1]))
+    assert [p.id for p in page.items] == ["prod-011", "prod-009", "prod-007"]
+    assert [p.id for p in rest.items] == ["prod-005", "prod-001"]
+    assert (page.total_count, page.has_next_page, rest.has_next_page) == (5, True, False)
+
+
+async def test_optimistic_locking_and_unique_slugs(services: Services) -> None:
+    await seed(services, 2)
+    catalog = services.catalog
+    first = replace(factories.product(0), name="First writer")
+    second = replace(factories.product(0), name="Second writer")
+    stored = await catalog.update_product(first, expected_version=1)
+    with pytest.raises(VersionConflict) as conflict:
+        await catalog.update_product(second, expected_version=1)
+    with pytest.raises(AlreadyExists):
+        await catalog.create_product(replace(factories.product(5), slug="product-001"))
+    moved = await catalog.update_product(replace(stored, slug="renamed"), expected_version=2)
+    assert (stored.version, conflict.value.actual, moved.version) == (2, 2, 3)
+    assert await catalog.product_by_slug("product-000") is None
+    assert (await catalog.product_by_slug("renamed")) == moved
+    with pytest.raises(AlreadyExists):
+        await catalog.update_product(replace(moved, slug="product-001"), expected_version=3)
+
+
+async def test_batch_reads_cost_one_call_per_hundred_keys(services: Services) -> None:
+    await seed(services, 3)
+    with call_log() as log:
+        await services.catalog.products_by_ids([f"prod-{i:03d}" for i in range(150)])
+    assert dict(log.calls) == {"dynamodb.BatchGetItem": 2}
+
+
+async def test_unreachable_dynamodb_is_a_typed_error() -> None:
+    dead = build_services(make_settings("http://127.0.0.1:9", VITRINE_MAX_RETRIES=0))
+    with pytest.raises(DataSourceUnavailable) as error:
+        await dead.catalog.products_by_ids(["x"])
+    assert "DynamoDB table" in str(error.value)
+    assert "http://127.0.0.1:9" in str(error.value)
