@@ -9,16 +9,18 @@ from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import HTMLResponse, ORJSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
 from strawberry.fastapi import GraphQLRouter
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 
 from gateway import graphiql_page
 from gateway.auth import API_KEY_HEADER
 from gateway.bootstrap import Services, check_services
 from gateway.context import RejectedCredentials, RequestContext, context_getter_for
-from gateway.errors import AppSyncErrors
+from gateway.errors import AppSyncErrors, describe
 from gateway.metrics import DataSourceCalls
 from gateway.settings import LOCAL_API_KEY, Profile, Settings
 from schema import build_schema
@@ -53,9 +55,18 @@ class VitrineGraphQLRouter(GraphQLRouter[RequestContext, None]):
         """The local GraphiQL page."""
         return HTMLResponse(self._page)
 
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """Describe errors that never reached execution (syntax errors) the same way."""
+        if result.errors:
+            request_id = getattr(request.state, "request_id", None)
+            result.errors = [describe(error, request_id) for error in result.errors]
+        return await super().process_result(request, result)
 
-def _unauthorized(message: str) -> ORJSONResponse:
-    return ORJSONResponse(
+
+def _unauthorized(message: str) -> JSONResponse:
+    return JSONResponse(
         status_code=401,
         content={
             "data": None,
@@ -78,6 +89,7 @@ def create_app(settings: Settings, services: Services, *, check_on_start: bool =
             await check_services(services, settings)
         log.info("gateway_ready", profile=settings.profile.value)
         yield
+        await services.close()
 
     app = FastAPI(
         title="Vitrine",
@@ -105,7 +117,7 @@ def create_app(settings: Settings, services: Services, *, check_on_start: bool =
         graphiql_page.mount_assets(app)
 
     @app.exception_handler(RejectedCredentials)
-    async def rejected(request: Request, error: RejectedCredentials) -> ORJSONResponse:
+    async def rejected(request: Request, error: RejectedCredentials) -> JSONResponse:
         return _unauthorized(str(error))
 
     @app.middleware("http")

@@ -28,6 +28,12 @@ class Services:
     asset_urls: AssetUrls
     cache: KeyValueCache
 
+    async def close(self) -> None:
+        """Release the clients bound to the running event loop."""
+        await self.blobs.close()
+        if isinstance(self.cache, RedisCache):
+            await self.cache.close()
+
     def data_sources(self) -> DataSources:
         """The named data sources resolvers see."""
         return DataSources(
@@ -94,7 +100,7 @@ async def check_services(
     where = (
         "AWS_ENDPOINT_URL" if settings is None or settings.aws_endpoint_url else "AWS credentials"
     )
-    checks = [("cache", "REDIS_URL", services.cache.check)]
+    checks = [("Redis (resolver cache)", "REDIS_URL", services.cache.check)]
     if include_resources:
         checks += [
             ("DynamoDB", f"VITRINE_CATALOG_TABLE / {where}", services.catalog.check),

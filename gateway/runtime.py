@@ -61,9 +61,12 @@ async def prepare(
     services: Services, database_url: str | None, *, create_resources: bool
 ) -> str | None:
     """Check every service, create local resources, apply migrations; the schema revision."""
-    if create_resources:
-        await provision(services)
-    await check_services(services)
+    try:
+        if create_resources:
+            await provision(services)
+        await check_services(services)
+    finally:
+        await services.close()
     if database_url is None:
         return None
     await check_database(database_url)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,11 +49,29 @@ class BucketConfig:
 
 
 class S3BlobStore:
-    """BlobStore port on one S3 bucket."""
+    """BlobStore port on one S3 bucket; one long-lived client per event loop."""
 
     def __init__(self, config: BucketConfig) -> None:
         self._config = config
         self._session = aioboto3.Session()
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    @asynccontextmanager
+    async def _s3(self) -> AsyncIterator[Any]:
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None:
+            client = await self._session.client("s3", **self._config.client_kwargs()).__aenter__()
+            self._clients[loop] = client
+        yield client
+
+    async def close(self) -> None:
+        """Close the client of the running loop."""
+        client = self._clients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.__aexit__(None, None, None)
 
     def _unavailable(self, error: Exception) -> DataSourceUnavailable:
         where = self._config.endpoint_url or "AWS"
@@ -57,7 +79,7 @@ class S3BlobStore:
 
     async def ensure_bucket(self) -> None:
         """Create the bucket when missing (local stack and tests only)."""
-        async with self._session.client("s3", **self._config.client_kwargs()) as s3:
+        async with self._s3() as s3:
             with record_call(SERVICE, "CreateBucket"):
                 try:
                     await s3.head_bucket(Bucket=self._config.bucket)
@@ -67,7 +89,7 @@ class S3BlobStore:
     async def put(self, key: str, data: bytes, content_type: str) -> None:
         """Store ``data`` under ``key``."""
         try:
-            async with self._session.client("s3", **self._config.client_kwargs()) as s3:
+            async with self._s3() as s3:
                 with record_call(SERVICE, "PutObject"):
                     await s3.put_object(
                         Bucket=self._config.bucket, Key=key, Body=data, ContentType=content_type
@@ -78,7 +100,7 @@ class S3BlobStore:
     async def get(self, key: str) -> bytes:
         """The bytes under ``key``; NotFound if absent."""
         try:
-            async with self._session.client("s3", **self._config.client_kwargs()) as s3:
+            async with self._s3() as s3:
                 with record_call(SERVICE, "GetObject"):
                     response = await s3.get_object(Bucket=self._config.bucket, Key=key)
                     body: bytes = await response["Body"].read()
@@ -93,7 +115,7 @@ class S3BlobStore:
     async def exists(self, key: str) -> bool:
         """Whether ``key`` is stored."""
         try:
-            async with self._session.client("s3", **self._config.client_kwargs()) as s3:
+            async with self._s3() as s3:
                 with record_call(SERVICE, "HeadObject"):
                     await s3.head_object(Bucket=self._config.bucket, Key=key)
                     return True
@@ -107,7 +129,7 @@ class S3BlobStore:
     async def check(self) -> None:
         """Raise DataSourceUnavailable unless the bucket answers."""
         try:
-            async with self._session.client("s3", **self._config.client_kwargs()) as s3:
+            async with self._s3() as s3:
                 with record_call(SERVICE, "HeadBucket"):
                     await s3.head_bucket(Bucket=self._config.bucket)
         except (BotoCoreError, ClientError) as error:
