@@ -47,10 +47,13 @@ class Query:
         return name
 
 
-def context(caching: bool = True) -> Context:
+def context(caching: bool = True, cache: InProcessCache | None = None) -> Context:
     catalog = FakeCatalog()
     sources = DataSources(
-        catalog=catalog, blobs=FakeBlobStore(), asset_urls=FakeAssetUrls(), cache=CACHE
+        catalog=catalog,
+        blobs=FakeBlobStore(),
+        asset_urls=FakeAssetUrls(),
+        cache=cache or InProcessCache(),
     )
     return Context(
         request_id="r",
@@ -61,7 +64,6 @@ def context(caching: bool = True) -> Context:
     )
 
 
-CACHE = InProcessCache()
 SCHEMA = strawberry.Schema(query=Query)
 
 
@@ -75,11 +77,12 @@ async def test_steps_run_in_order_sharing_stash_and_prev() -> None:
 
 async def test_cache_policy_serves_the_second_call_from_cache() -> None:
     calls.clear()
+    cache = InProcessCache()
     fetch_free = '{ cachedGreet(name: "bo") }'
-    first = await SCHEMA.execute(fetch_free, context_value=context())
-    again = await SCHEMA.execute(fetch_free, context_value=context())
-    other = await SCHEMA.execute('{ cachedGreet(name: "cy") }', context_value=context())
-    uncached = await SCHEMA.execute(fetch_free, context_value=context(caching=False))
+    first = await SCHEMA.execute(fetch_free, context_value=context(cache=cache))
+    again = await SCHEMA.execute(fetch_free, context_value=context(cache=cache))
+    other = await SCHEMA.execute('{ cachedGreet(name: "cy") }', context_value=context(cache=cache))
+    uncached = await SCHEMA.execute(fetch_free, context_value=context(caching=False, cache=cache))
     assert first.errors is None
     assert again.errors is None
     assert uncached.errors is None

@@ -1,0 +1,239 @@
+"""The ``vitrine`` command line: serve, seed, schema export|check, local up."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import threading
+from typing import Annotated
+
+import typer
+import uvicorn
+from pydantic import ValidationError
+from rich.console import Console
+from rich.panel import Panel
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from gateway.app import create_app
+from gateway.bootstrap import Services, StartupCheckFailed, build_services
+from gateway.local_stack import LocalStackError
+from gateway.logging_setup import configure_logging
+from gateway.runtime import local_stack, prepare
+from gateway.seed import SeedReport, seed_demo_catalog
+from gateway.settings import LOCAL_API_KEY, Settings
+
+app = typer.Typer(help="Vitrine: a GraphQL gateway for 3D commerce.", no_args_is_help=True)
+schema_app = typer.Typer(help="The committed GraphQL contract.", no_args_is_help=True)
+local_app = typer.Typer(help="The embedded local stack.", no_args_is_help=True)
+app.add_typer(schema_app, name="schema")
+app.add_typer(local_app, name="local")
+
+console = Console(stderr=True)
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        details = "; ".join(str(e["msg"]) for e in error.errors())
+        raise _fail(f"invalid settings: {details}") from error
+
+
+def _seed_with_progress(services: Services, *, only_if_empty: bool) -> SeedReport:
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("Building demo models", total=None)
+
+        def advance(done: int, total: int, label: str) -> None:
+            progress.update(task, completed=done, total=total, description=label)
+
+        return asyncio.run(
+            seed_demo_catalog(services, on_progress=advance, only_if_empty=only_if_empty)
+        )
+
+
+def _print_where(settings: Settings, seeded: SeedReport | None, extra: dict[str, str]) -> None:
+    base = f"http://{settings.host}:{settings.port}"
+    local_key = LOCAL_API_KEY in settings.api_key_values()
+    lines = [
+        f"GraphQL + GraphiQL  [link]{base}/graphql[/link]",
+        f"API key (x-api-key) {LOCAL_API_KEY if local_key else '(from VITRINE_API_KEYS)'}",
+        *(f"{k:<19} {v}" for k, v in extra.items()),
+    ]
+    if seeded is not None:
+        lines.append(f"Demo catalog        {seeded.summary()}")
+    lines.append("Stop with Ctrl-C.")
+    console.print(Panel("\n".join(lines), title="Vitrine is running", expand=False))
+
+
+@app.command()
+def serve(
+    local: Annotated[bool, typer.Option(help="Start the embedded local stack first.")] = False,
+    seed: Annotated[
+        bool, typer.Option(help="With --local, load the demo catalog if empty.")
+    ] = True,
+    host: Annotated[str | None, typer.Option(help="Bind address (VITRINE_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (VITRINE_PORT).")] = None,
+) -> None:
+    """Serve the GraphQL API (with --local: on the embedded stack, no AWS account needed)."""
+    configure_logging()
+    overrides = {k: v for k, v in (("VITRINE_HOST", host), ("VITRINE_PORT", port)) if v is not None}
+    try:
+        if not local:
+            _serve(_settings(**overrides), seed=False, extra={})
+            return
+        console.print("Starting the local stack (moto server, PostgreSQL)…")
+        with local_stack() as endpoints:
+            extra = {
+                "AWS endpoint (moto)": endpoints.aws_endpoint_url,
+                "PostgreSQL": repr_url(endpoints.database_url),
+            }
+            _serve(_settings(**overrides), seed=seed, extra=extra, create_resources=True)
+    except (LocalStackError, StartupCheckFailed) as error:
+        raise _fail(str(error)) from error
+
+
+def repr_url(url: str) -> str:
+    """A database URL without its password."""
+    head, sep, tail = url.partition("@")
+    if not sep or ":" not in head.split("//", 1)[-1]:
+        return url
+    scheme, _, credentials = head.partition("//")
+    return f"{scheme}//{credentials.split(':', 1)[0]}:***@{tail}"
+
+
+def _serve(
+    settings: Settings, *, seed: bool, extra: dict[str, str], create_resources: bool = False
+) -> None:
+    services = build_services(settings)
+    revision = asyncio.run(
+        prepare(services, settings.database_url, create_resources=create_resources)
+    )
+    if revision is not None:
+        extra = {**extra, "DB schema revision": revision}
+    seeded = _seed_with_progress(services, only_if_empty=True) if seed else None
+    _print_where(settings, seeded, extra)
+    uvicorn.run(
+        create_app(settings, services),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+    )
+
+
+@app.command("seed")
+def seed_command(
+    force: Annotated[
+        bool, typer.Option(help="Write the demo catalog even if products exist.")
+    ] = False,
+) -> None:
+    """Load the demo catalog (30 products with procedural 3D models) into the configured stack."""
+    configure_logging()
+    settings = _settings()
+    services = build_services(settings)
+    try:
+        asyncio.run(prepare(services, None, create_resources=settings.aws_endpoint_url is not None))
+    except StartupCheckFailed as error:
+        raise _fail(str(error)) from error
+    report = _seed_with_progress(services, only_if_empty=not force)
+    console.print(f"[green]Seeded:[/] {report.summary()}")
+
+
+@local_app.command("up")
+def local_up(
+    moto_port: Annotated[int, typer.Option(help="Port for the moto server.")] = 5000,
+    seed: Annotated[bool, typer.Option(help="Load the demo catalog.")] = True,
+) -> None:
+    """Start the local stack without the API, until Ctrl-C (then `vitrine serve` against it)."""
+    configure_logging()
+    try:
+        with local_stack(moto_port=moto_port) as endpoints:
+            settings = _settings()
+            services = build_services(settings)
+            revision = asyncio.run(prepare(services, settings.database_url, create_resources=True))
+            report = _seed_with_progress(services, only_if_empty=True) if seed else None
+            lines = [
+                f"export AWS_ENDPOINT_URL={endpoints.aws_endpoint_url}",
+                f"export DATABASE_URL={endpoints.database_url}",
+                "export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1",
+                f"DB schema revision: {revision}",
+            ]
+            if report is not None:
+                lines.append(f"Demo catalog: {report.summary()}")
+            lines.append("Stop with Ctrl-C.")
+            console.print(Panel("\n".join(lines), title="Local stack is up", expand=False))
+            _wait_for_interrupt()
+    except (LocalStackError, StartupCheckFailed) as error:
+        raise _fail(str(error)) from error
+
+
+def _wait_for_interrupt() -> None:
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    stop.wait()
+
+
+@schema_app.command("export")
+def schema_export(
+    allow_breaking: Annotated[
+        bool, typer.Option(help="Write even with unacknowledged breaking changes.")
+    ] = False,
+) -> None:
+    """Write schema/schema.graphql from the code."""
+    from gateway import contract, resolver_map
+
+    try:
+        path = contract.write_contract(allow_breaking=allow_breaking)
+    except contract.BreakingChangesError as error:
+        for change in error.report.unacknowledged:
+            console.print(f"[red]breaking:[/] {change.ack_line}")
+        raise _fail(
+            "unacknowledged breaking changes: list them in schema/breaking_changes.ack", 1
+        ) from error
+    console.print(f"[green]Wrote[/] {path}")
+    console.print(f"[green]Wrote[/] {resolver_map.write_resolver_map()}")
+
+
+@schema_app.command("check")
+def schema_check(
+    against: Annotated[
+        str | None, typer.Option(help="Git ref of the released contract (default: last v* tag).")
+    ] = None,
+) -> None:
+    """Fail if schema/schema.graphql is stale or a breaking change is unacknowledged."""
+    from gateway import contract
+
+    report = contract.check_contract()
+    baseline = against or contract.last_release_tag()
+    if baseline is not None:
+        released = contract.check_against_release(baseline)
+        report = released if released.baseline_found else report
+        console.print(f"Compared with the contract released at {baseline}.")
+    for change in report.unacknowledged:
+        console.print(f"[red]breaking:[/] {change.ack_line}")
+    if not report.up_to_date:
+        raise _fail("schema/schema.graphql is stale: run `make schema`", 1)
+    if report.unacknowledged:
+        raise _fail("unacknowledged breaking changes", 1)
+    console.print("[green]The committed contract matches the code.[/]")
+
+
+def main() -> None:
+    """Entry point for ``python -m gateway.cli``."""
+    app()
+
+
+if __name__ == "__main__":
+    main()
