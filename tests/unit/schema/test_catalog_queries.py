@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from resolvers.global_ids import to_global_id
-from tests.fakes.catalog import FakeCatalog
+from tests.fakes.blobs import FakeBlobStore
+from tests.fakes.catalog import FakeAssetUrls, FakeCatalog
 from tests.graphql_client import ANONYMOUS, SchemaClient
 
 LISTING = """
@@ -210,3 +211,22 @@ async def test_dead_data_source_is_a_typed_error(
     data, errors = await client.execute(LISTING, {"first": 1})
     assert errors == []
     assert data["products"]["totalCount"] == 30
+
+
+async def test_loaders_keep_round_trips_constant_where_naive_resolvers_grow(
+    catalog: FakeCatalog,
+) -> None:
+    # given the same schema with and without batching loaders
+    query = "query($n: Int!) { products(first: $n) { nodes { category { name } variants { availability } assets { id } } } }"
+    batched = SchemaClient(catalog, FakeBlobStore(), FakeAssetUrls())
+    naive = SchemaClient(catalog, FakeBlobStore(), FakeAssetUrls(), batching=False)
+    totals: dict[str, list[int]] = {"batched": [], "naive": []}
+    # when listing 6 and 24 products
+    for name, client in (("batched", batched), ("naive", naive)):
+        for size in (6, 24):
+            _, errors = await client.execute(query, {"n": size})
+            assert errors == []
+            totals[name].append(client.last_calls.total)
+    # then loaders cost 4 calls at any size, and naive resolvers one per product and field
+    assert totals["batched"] == [4, 4]
+    assert totals["naive"] == [1 + 6 * 4, 1 + 24 * 4]
