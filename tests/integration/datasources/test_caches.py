@@ -53,6 +53,6 @@ async def test_in_process_cache_is_bounded() -> None:
 
 async def test_dead_redis_is_a_typed_error() -> None:
     dead = RedisCache(f"redis://127.0.0.1:{free_port()}/0", timeout_seconds=0.5)
-    with pytest.raises(DataSourceUnavailable, match="Redis at redis://127.0.0.1"):
+    with pytest.raises(DataSourceUnavailable, match=r"Redis at redis://127\.0\.0\.1"):
         await dead.get("x")
     await dead.close()
