@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 GRAPHIQL := gateway/graphiql
 
-.PHONY: install run test lint typecheck unit integration api contract schema schema-check bench clean
+.PHONY: install run test lint typecheck browser schema schema-check bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,13 @@ lint: install
 typecheck: install
 	$(BIN)/mypy gateway schema resolvers datasources render_jobs
 
-test: install lint typecheck ## Lint, type-check and run every test
+# Debian's Chromium for the browser tests; they skip with the reason where it cannot be installed.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	  && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "Chromium not installed: browser tests will be skipped"; }
+
+test: install lint typecheck browser ## Lint, type-check and run every test
 	$(BIN)/pytest -q -p no:cacheprovider
 
 schema: install ## Regenerate the committed contract schema/schema.graphql

@@ -1,0 +1,125 @@
+"""The `vitrine` command as a user runs it: help, the local stack, Ctrl-C leaves nothing."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from gateway.cli import app
+from gateway.settings import LOCAL_API_KEY
+from tests.support.moto_process import free_port
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).parents[2]
+
+
+@pytest.mark.parametrize(
+    "command", [[], ["serve"], ["seed"], ["local", "up"], ["schema", "export"], ["schema", "check"]]
+)
+def test_every_command_has_help(command: list[str]) -> None:
+    result = CliRunner().invoke(app, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage:" in result.output
+
+
+def test_schema_check_passes_on_the_committed_contract() -> None:
+    result = CliRunner().invoke(app, ["schema", "check"])
+    assert result.exit_code == 0, result.output
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _wait_for(predicate: object, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_serve_local_answers_then_ctrl_c_stops_everything() -> None:
+    # given `vitrine serve --local` on a fresh private PostgreSQL (no DATABASE_URL), run from a
+    # directory the `postgres` OS user may traverse (pytest's tmp_path is private to root)
+    tmp_path = Path(tempfile.mkdtemp(prefix="vitrine-e2e-"))
+    tmp_path.chmod(0o755)
+    port = free_port()
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "AWS_ENDPOINT_URL"}
+    }
+    env.update(COLUMNS="200", VITRINE_PROFILE="local")
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gateway.cli",
+                "serve",
+                "--local",
+                "--no-seed",
+                "--port",
+                str(port),
+            ],
+            cwd=tmp_path,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_for(lambda: _port_open(port) or process.poll() is not None, 90, "the API port")
+        assert process.poll() is None, log.read_text()
+        # when a client asks for the category tree
+        response = httpx.post(
+            f"http://127.0.0.1:{port}/graphql",
+            json={"query": "{ categories { name } }"},
+            headers={"x-api-key": LOCAL_API_KEY},
+            timeout=10,
+        )
+        printed = log.read_text()
+        moto_port = int(
+            re.search(r"AWS endpoint \(moto\)\s+http://127\.0\.0\.1:(\d+)", printed).group(1)
+        )  # type: ignore[union-attr]
+        pg_port = int(
+            re.search(
+                r"PostgreSQL\s+postgresql\+asyncpg://postgres(?::\*\*\*)?@127\.0\.0\.1:(\d+)",
+                printed,
+            ).group(1)
+        )  # type: ignore[union-attr]
+        assert _port_open(moto_port)
+        assert _port_open(pg_port)
+    finally:
+        # and the user presses Ctrl-C
+        process.send_signal(signal.SIGINT)
+        code = process.wait(timeout=60)
+    # then it answered, exited cleanly, and nothing it started is left listening
+    assert response.status_code == 200
+    assert response.json() == {
+        "data": {"categories": []},
+        "extensions": response.json()["extensions"],
+    }
+    assert code == 0, log.read_text()
+    assert not _port_open(port)
+    assert not _port_open(moto_port)
+    assert not _port_open(pg_port)
+    assert "DB schema revision  0001_customers_and_idempotency" in log.read_text()
+    shutil.rmtree(tmp_path, ignore_errors=True)
