@@ -19,7 +19,12 @@ from strawberry.types import ExecutionResult
 from gateway import graphiql_page
 from gateway.auth import API_KEY_HEADER
 from gateway.bootstrap import Services, check_services
-from gateway.context import RejectedCredentials, RequestContext, context_getter_for
+from gateway.context import (
+    CredentialsUnverifiable,
+    RejectedCredentials,
+    RequestContext,
+    context_getter_for,
+)
 from gateway.errors import AppSyncErrors, describe
 from gateway.metrics import DataSourceCalls
 from gateway.settings import LOCAL_API_KEY, Profile, Settings
@@ -65,19 +70,18 @@ class VitrineGraphQLRouter(GraphQLRouter[RequestContext, None]):
         return await super().process_result(request, result)
 
 
-def _unauthorized(message: str) -> JSONResponse:
+def _refused(status: int, message: str, error_type: str, code: str) -> JSONResponse:
     return JSONResponse(
-        status_code=401,
+        status_code=status,
         content={
             "data": None,
-            "errors": [
-                {
-                    "message": message,
-                    "extensions": {"errorType": "UnauthorizedException", "code": "UNAUTHENTICATED"},
-                }
-            ],
+            "errors": [{"message": message, "extensions": {"errorType": error_type, "code": code}}],
         },
     )
+
+
+def _unauthorized(message: str) -> JSONResponse:
+    return _refused(401, message, "UnauthorizedException", "UNAUTHENTICATED")
 
 
 def create_app(settings: Settings, services: Services, *, check_on_start: bool = True) -> FastAPI:
@@ -107,7 +111,7 @@ def create_app(settings: Settings, services: Services, *, check_on_start: bool =
     )
     router = VitrineGraphQLRouter(
         schema,
-        context_getter=context_getter_for(settings, services.data_sources()),
+        context_getter=context_getter_for(settings, services.data_sources(), services.tokens),
         graphql_ide="graphiql" if settings.graphiql else None,
         allow_queries_via_get=True,
         default_headers=default_headers,
@@ -119,6 +123,11 @@ def create_app(settings: Settings, services: Services, *, check_on_start: bool =
     @app.exception_handler(RejectedCredentials)
     async def rejected(request: Request, error: RejectedCredentials) -> JSONResponse:
         return _unauthorized(str(error))
+
+    @app.exception_handler(CredentialsUnverifiable)
+    async def unverifiable(request: Request, error: CredentialsUnverifiable) -> JSONResponse:
+        log.warning("credentials_unverifiable", error=str(error))
+        return _refused(503, str(error), "ServiceUnavailable", "SERVICE_UNAVAILABLE")
 
     @app.middleware("http")
     async def request_id(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from datasources.cache.in_process import InProcessCache
 from datasources.cache.redis_cache import RedisCache
@@ -11,6 +11,7 @@ from datasources.dynamodb.models import TableConfig
 from datasources.errors import DataSourceUnavailable
 from datasources.ports import AssetUrls, KeyValueCache
 from datasources.s3.blob_store import BucketConfig, CdnAssetUrls, PresignedAssetUrls, S3BlobStore
+from gateway.cognito import CognitoConfig, CognitoNotConfigured, CognitoVerifier, TokenVerifier
 from gateway.settings import Settings
 from resolvers.context import DataSources
 
@@ -27,6 +28,7 @@ class Services:
     blobs: S3BlobStore
     asset_urls: AssetUrls
     cache: KeyValueCache
+    tokens: TokenVerifier = field(default_factory=CognitoNotConfigured)
 
     async def close(self) -> None:
         """Release the clients bound to the running event loop."""
@@ -67,6 +69,12 @@ def bucket_config(settings: Settings) -> BucketConfig:
     )
 
 
+def build_token_verifier(settings: Settings) -> TokenVerifier:
+    """The Cognito verifier of the configured user pool; without one, every token is refused."""
+    config = CognitoConfig.from_settings(settings)
+    return CognitoNotConfigured() if config is None else CognitoVerifier(config)
+
+
 def build_services(settings: Settings) -> Services:
     """Every adapter, configured from ``settings`` (no network I/O)."""
     bucket = bucket_config(settings)
@@ -83,6 +91,7 @@ def build_services(settings: Settings) -> Services:
         blobs=S3BlobStore(bucket),
         asset_urls=asset_urls,
         cache=cache,
+        tokens=build_token_verifier(settings),
     )
 
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import signal
+import sys
 import threading
+from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -16,9 +20,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from gateway.app import create_app
 from gateway.bootstrap import Services, StartupCheckFailed, build_services
+from gateway.local_cognito import (
+    DEMO_USERS,
+    CognitoSetupError,
+    LocalCognito,
+    demo_user,
+    sign_in,
+    state_directory,
+)
 from gateway.local_stack import LocalStackError
 from gateway.logging_setup import configure_logging
-from gateway.runtime import local_stack, prepare
+from gateway.runtime import LOCAL_AWS_CREDENTIALS, local_stack, prepare
 from gateway.seed import SeedReport, seed_demo_catalog
 from gateway.settings import LOCAL_API_KEY, Settings
 
@@ -42,6 +54,31 @@ def _settings(**overrides: object) -> Settings:
     except ValidationError as error:
         details = "; ".join(str(e["msg"]) for e in error.errors())
         raise _fail(f"invalid settings: {details}") from error
+
+
+def _vitrine_command() -> str:
+    """How the user who started this process runs ``vitrine`` (``.venv/bin/vitrine`` under make)."""
+    if shutil.which("vitrine"):
+        return "vitrine"
+    argv0 = Path(sys.argv[0])
+    if argv0.name == "vitrine":
+        try:
+            return str(argv0.resolve().relative_to(Path.cwd()))
+        except ValueError:
+            return str(argv0)
+    return f"{Path(sys.executable).name} -m gateway.cli"
+
+
+def _cognito_lines(cognito: LocalCognito) -> dict[str, str]:
+    """The panel lines about the local user pool and its demo users."""
+    lines = {"Cognito pool (moto)": f"{cognito.user_pool_id} (app client {cognito.app_client_id})"}
+    for user in DEMO_USERS:
+        groups = f" (group {', '.join(user.groups)})" if user.groups else ""
+        lines[f"Demo {user.role}"] = f"{user.username} / {user.password}{groups}"
+    lines["Get a token"] = (
+        f"{_vitrine_command()} token --user admin   (send it as `authorization: Bearer <token>`)"
+    )
+    return lines
 
 
 def _seed_with_progress(services: Services, *, only_if_empty: bool) -> SeedReport:
@@ -93,10 +130,11 @@ def serve(
             _serve(_settings(**overrides), seed=False, extra={})
             return
         console.print("Starting the local stack (moto server, PostgreSQL)…")
-        with local_stack() as endpoints:
+        with local_stack() as run:
             extra = {
-                "AWS endpoint (moto)": endpoints.aws_endpoint_url,
-                "PostgreSQL": repr_url(endpoints.database_url),
+                "AWS endpoint (moto)": run.endpoints.aws_endpoint_url,
+                "PostgreSQL": repr_url(run.endpoints.database_url),
+                **_cognito_lines(run.cognito),
             }
             _serve(_settings(**overrides), seed=seed, extra=extra, create_resources=True)
     except (LocalStackError, StartupCheckFailed) as error:
@@ -158,16 +196,19 @@ def local_up(
     """Start the local stack without the API, until Ctrl-C (then `vitrine serve` against it)."""
     configure_logging()
     try:
-        with local_stack(moto_port=moto_port) as endpoints:
+        with local_stack(moto_port=moto_port) as run:
             settings = _settings()
             services = build_services(settings)
             revision = asyncio.run(prepare(services, settings.database_url, create_resources=True))
             report = _seed_with_progress(services, only_if_empty=True) if seed else None
+            cognito = run.cognito
             lines = [
-                f"export AWS_ENDPOINT_URL={endpoints.aws_endpoint_url}",
-                f"export DATABASE_URL={endpoints.database_url}",
+                f"export AWS_ENDPOINT_URL={run.endpoints.aws_endpoint_url}",
+                f"export DATABASE_URL={run.endpoints.database_url}",
                 "export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1",
+                *(f"export {k}={v}" for k, v in cognito.environment().items()),
                 f"DB schema revision: {revision}",
+                *(f"{k}: {v}" for k, v in _cognito_lines(cognito).items()),
             ]
             if report is not None:
                 lines.append(f"Demo catalog: {report.summary()}")
@@ -176,6 +217,73 @@ def local_up(
             _wait_for_interrupt()
     except (LocalStackError, StartupCheckFailed) as error:
         raise _fail(str(error)) from error
+
+
+class DemoRole(StrEnum):
+    """A demo user of the local user pool."""
+
+    SHOPPER = "shopper"
+    ADMIN = "admin"
+
+
+class TokenKind(StrEnum):
+    """Which Cognito token to print."""
+
+    ACCESS = "access"
+    ID = "id"
+
+
+@app.command("token")
+def token_command(
+    user: Annotated[
+        DemoRole, typer.Option(help="Demo user of the local pool (admin is a merchant admin).")
+    ] = DemoRole.SHOPPER,
+    kind: Annotated[TokenKind, typer.Option(help="Access token or ID token.")] = TokenKind.ACCESS,
+    username: Annotated[
+        str | None, typer.Option(help="Sign in as this user instead of a demo user.")
+    ] = None,
+    password: Annotated[
+        str | None, typer.Option(help="The password of --username (asked for when left out).")
+    ] = None,
+) -> None:
+    """Print a Cognito token (InitiateAuth, USER_PASSWORD_AUTH) for `authorization: Bearer`.
+
+    Uses the pool of COGNITO_USER_POOL_ID / COGNITO_APP_CLIENT_IDS when set, otherwise the
+    local pool that `make run` or `vitrine local up` started in this directory.
+    """
+    settings = _settings()
+    if settings.cognito_user_pool_id is not None and settings.cognito_app_client_ids:
+        pool_id = settings.cognito_user_pool_id
+        client_id = settings.cognito_app_client_ids[0]
+        region = pool_id.partition("_")[0] or settings.aws_region
+        endpoint_url = settings.aws_endpoint_url
+        credentials = None
+    else:
+        local = LocalCognito.read_state(state_directory())
+        if local is None:
+            raise _fail(
+                "no user pool: start the local stack in this directory (`make run` or "
+                "`vitrine local up`), or set COGNITO_USER_POOL_ID and COGNITO_APP_CLIENT_IDS"
+            )
+        client_id, region, endpoint_url = local.app_client_id, local.region, local.endpoint_url
+        credentials = LOCAL_AWS_CREDENTIALS
+    if username is None:
+        demo = demo_user(user.value)
+        username, password = demo.username, demo.password
+    elif password is None:
+        password = typer.prompt(f"Password of {username}", hide_input=True)
+    try:
+        tokens = sign_in(
+            client_id=client_id,
+            username=username,
+            password=str(password),
+            region=region,
+            endpoint_url=endpoint_url,
+            credentials=credentials,
+        )
+    except CognitoSetupError as error:
+        raise _fail(str(error)) from error
+    typer.echo(tokens.access_token if kind is TokenKind.ACCESS else tokens.id_token)
 
 
 def _wait_for_interrupt() -> None:

@@ -9,6 +9,7 @@ from strawberry.fastapi import BaseContext
 
 from datasources.loaders import Loaders
 from gateway.auth import identify
+from gateway.cognito import SigningKeysUnavailable, TokenVerifier
 from gateway.settings import Settings
 from resolvers.context import Context, DataSources
 from resolvers.errors import Unauthorized
@@ -16,6 +17,11 @@ from resolvers.errors import Unauthorized
 
 class RejectedCredentials(Exception):
     """Credentials were presented and are not valid: the whole request is refused (401)."""
+
+
+class CredentialsUnverifiable(Exception):
+    """A token was presented but cannot be checked right now (the user pool's keys are out of
+    reach): the request is refused as unavailable (503), not as unauthenticated."""
 
 
 class RequestContext(Context, BaseContext):
@@ -27,16 +33,18 @@ class RequestContext(Context, BaseContext):
 
 
 def context_getter_for(
-    settings: Settings, sources: DataSources
+    settings: Settings, sources: DataSources, tokens: TokenVerifier
 ) -> Callable[[Request], Awaitable[RequestContext]]:
     """A FastAPI dependency that builds a fresh context for every request."""
     api_keys = settings.api_key_values()
 
     async def get_context(request: Request) -> RequestContext:
         try:
-            identity = identify(request.headers, api_keys)
+            identity = await identify(request.headers, api_keys, tokens)
         except Unauthorized as error:
             raise RejectedCredentials(str(error)) from error
+        except SigningKeysUnavailable as error:
+            raise CredentialsUnverifiable(str(error)) from error
         return RequestContext(
             request_id=request.state.request_id,
             identity=identity,

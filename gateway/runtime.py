@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import asyncpg
 
 from datasources.postgres.engine import asyncpg_url
 from datasources.postgres.migrate import apply_migrations_async
 from gateway.bootstrap import Services, StartupCheckFailed, check_services, provision
-from gateway.local_stack import LocalEndpoints, LocalStack
+from gateway.local_cognito import (
+    CognitoSetupError,
+    LocalCognito,
+    create_demo_pool,
+    state_directory,
+)
+from gateway.local_stack import LocalEndpoints, LocalStack, LocalStackError
+
+logger = logging.getLogger(__name__)
 
 LOCAL_AWS_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "local",
@@ -20,20 +30,46 @@ LOCAL_AWS_CREDENTIALS = {
 }
 
 
+@dataclass(frozen=True)
+class LocalRun:
+    """The running local stack: its endpoints and the demo user pool in moto's Cognito."""
+
+    endpoints: LocalEndpoints
+    cognito: LocalCognito
+
+
 @contextmanager
-def local_stack(moto_port: int | None = None) -> Iterator[LocalEndpoints]:
-    """Start moto and PostgreSQL (or use DATABASE_URL) and point the environment at them."""
+def local_stack(moto_port: int | None = None) -> Iterator[LocalRun]:
+    """Start moto and PostgreSQL (or use DATABASE_URL), create the demo user pool, and point
+    the environment (AWS endpoint, database, Cognito settings) at them."""
     stack = LocalStack(database_url=os.environ.get("DATABASE_URL"), moto_port=moto_port)
     endpoints = stack.start()
-    saved = {
-        k: os.environ.get(k) for k in (*LOCAL_AWS_CREDENTIALS, "AWS_ENDPOINT_URL", "DATABASE_URL")
-    }
-    os.environ.update(LOCAL_AWS_CREDENTIALS)
-    os.environ["AWS_ENDPOINT_URL"] = endpoints.aws_endpoint_url
-    os.environ["DATABASE_URL"] = endpoints.database_url
     try:
-        yield endpoints
+        cognito = create_demo_pool(
+            endpoints.aws_endpoint_url,
+            LOCAL_AWS_CREDENTIALS["AWS_REGION"],
+            credentials=LOCAL_AWS_CREDENTIALS,
+        )
+    except CognitoSetupError as error:
+        stack.stop()
+        raise LocalStackError("moto Cognito", str(error)) from error
+    overrides = {
+        **LOCAL_AWS_CREDENTIALS,
+        "AWS_ENDPOINT_URL": endpoints.aws_endpoint_url,
+        "DATABASE_URL": endpoints.database_url,
+        **cognito.environment(),
+    }
+    saved = {k: os.environ.get(k) for k in overrides}
+    os.environ.update(overrides)
+    state = state_directory()
+    try:
+        try:
+            cognito.write_state(state)
+        except OSError as error:  # `vitrine token` then needs the COGNITO_* exports
+            logger.warning("could not record the local user pool in %s (%s)", state, error)
+        yield LocalRun(endpoints=endpoints, cognito=cognito)
     finally:
+        LocalCognito.remove_state(state, cognito)
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)

@@ -6,13 +6,14 @@ local endpoints, demo API keys, in-process caches.
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from functools import lru_cache
-from typing import Self
+from typing import Annotated, Self
 from urllib.parse import urlparse
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 LOCAL_API_KEY = "da2-vitrine-local-development-key"
 _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
@@ -24,6 +25,14 @@ class Profile(StrEnum):
     LOCAL = "local"
     TEST = "test"
     PRODUCTION = "production"
+
+
+class CognitoTokenUse(StrEnum):
+    """Which Cognito tokens the gateway accepts (AppSync accepts both ID and access tokens)."""
+
+    ANY = "any"
+    ID = "id"
+    ACCESS = "access"
 
 
 def _is_loopback(url: str | None) -> bool:
@@ -59,6 +68,27 @@ class Settings(BaseSettings):
     api_keys: list[SecretStr] = Field(
         default_factory=lambda: [SecretStr(LOCAL_API_KEY)], validation_alias="VITRINE_API_KEYS"
     )
+    cognito_user_pool_id: str | None = Field(
+        default=None, validation_alias="COGNITO_USER_POOL_ID", pattern=r"^[\w-]+_[0-9A-Za-z]+$"
+    )
+    cognito_app_client_ids: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="COGNITO_APP_CLIENT_IDS"
+    )
+    cognito_issuer: str | None = Field(default=None, validation_alias="COGNITO_ISSUER")
+    cognito_jwks_url: str | None = Field(default=None, validation_alias="COGNITO_JWKS_URL")
+    cognito_token_use: CognitoTokenUse = Field(
+        default=CognitoTokenUse.ANY, validation_alias="COGNITO_TOKEN_USE"
+    )
+    cognito_leeway_seconds: int = Field(
+        default=30, ge=0, le=300, validation_alias="COGNITO_LEEWAY_SECONDS"
+    )
+    cognito_jwks_cache_seconds: int = Field(
+        default=3600, ge=60, validation_alias="COGNITO_JWKS_CACHE_SECONDS"
+    )
+    cognito_jwks_min_refresh_seconds: int = Field(
+        default=30, ge=1, validation_alias="COGNITO_JWKS_MIN_REFRESH_SECONDS"
+    )
+
     introspection: bool = Field(default=True, validation_alias="VITRINE_INTROSPECTION")
     graphiql: bool = Field(default=True, validation_alias="VITRINE_GRAPHIQL")
     dataloaders: bool = Field(default=True, validation_alias="VITRINE_DATALOADERS")
@@ -69,6 +99,43 @@ class Settings(BaseSettings):
     )
     max_retry_attempts: int = Field(default=1, ge=0, validation_alias="VITRINE_MAX_RETRIES")
     log_level: str = Field(default="INFO", validation_alias="VITRINE_LOG_LEVEL")
+
+    @field_validator("cognito_user_pool_id", "cognito_issuer", "cognito_jwks_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("cognito_app_client_ids", mode="before")
+    @classmethod
+    def _split_client_ids(cls, value: object) -> object:
+        """A JSON list or a comma-separated string, as environment variables hold them."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [part.strip() for part in text.split(",") if part.strip()]
+
+    @model_validator(mode="after")
+    def _cognito_is_complete(self) -> Self:
+        if self.cognito_issuer_value() is None:
+            if self.cognito_jwks_url is not None or self.cognito_app_client_ids:
+                raise ValueError(
+                    "COGNITO_JWKS_URL and COGNITO_APP_CLIENT_IDS need COGNITO_USER_POOL_ID "
+                    "(or COGNITO_ISSUER) to be set"
+                )
+            return self
+        if not self.cognito_app_client_ids:
+            raise ValueError(
+                "COGNITO_APP_CLIENT_IDS must list the app client id(s) whose tokens are accepted "
+                "when COGNITO_USER_POOL_ID is set"
+            )
+        return self
+
+    @property
+    def cognito_configured(self) -> bool:
+        """Whether Cognito user-pool tokens can be verified (a pool or an issuer is set)."""
+        return self.cognito_issuer_value() is not None
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Self:
@@ -91,6 +158,14 @@ class Settings(BaseSettings):
             problems.append("VITRINE_API_KEYS must not contain the local development key")
         if self.asset_cdn_base_url is None:
             problems.append("VITRINE_ASSET_CDN_URL must be set in production (CloudFront)")
+        jwks_url = self.cognito_jwks_url_value()
+        if jwks_url is not None and (
+            _is_loopback(jwks_url) or urlparse(jwks_url).scheme != "https"
+        ):
+            problems.append(
+                "COGNITO_JWKS_URL must be the user pool's HTTPS JWKS URL in production, "
+                "not a local stack"
+            )
         if problems:
             raise ValueError("Unsafe production settings: " + "; ".join(problems))
         return self
@@ -98,6 +173,22 @@ class Settings(BaseSettings):
     def api_key_values(self) -> frozenset[str]:
         """The accepted API keys, as plain strings."""
         return frozenset(k.get_secret_value() for k in self.api_keys)
+
+    def cognito_issuer_value(self) -> str | None:
+        """The expected ``iss`` of tokens: COGNITO_ISSUER, else derived from the pool id."""
+        if self.cognito_issuer is not None:
+            return self.cognito_issuer.rstrip("/")
+        if self.cognito_user_pool_id is None:
+            return None
+        region = self.cognito_user_pool_id.partition("_")[0] or self.aws_region
+        return f"https://cognito-idp.{region}.amazonaws.com/{self.cognito_user_pool_id}"
+
+    def cognito_jwks_url_value(self) -> str | None:
+        """The signing keys URL: COGNITO_JWKS_URL, else ``<issuer>/.well-known/jwks.json``."""
+        if self.cognito_jwks_url is not None:
+            return self.cognito_jwks_url
+        issuer = self.cognito_issuer_value()
+        return None if issuer is None else f"{issuer}/.well-known/jwks.json"
 
     def secret_access_key(self) -> str | None:
         """The AWS secret key, if one is configured."""
