@@ -6,16 +6,42 @@ Each port has a real adapter (DynamoDB, S3, Redis...) and, for unit tests, a fak
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from datasources.records import (
     AssetRecord,
     CategoryRecord,
+    Money,
     Page,
     ProductPageRequest,
     ProductRecord,
     StockRecord,
+)
+from datasources.shopping_records import (
+    IDEMPOTENCY_LOCK_TIMEOUT,
+    IDEMPOTENCY_TTL,
+    AnonymousCart,
+    CartAccess,
+    CartRecord,
+    CheckoutRequest,
+    CheckoutResult,
+    DiscountCodeRecord,
+    IdempotencyBegin,
+    OrderEventRecord,
+    OrderFilter,
+    OrderRecord,
+    OrderStatus,
+    PaymentAuthorization,
+    PaymentOutcome,
+    PaymentRecord,
+    PaymentRequest,
+    PaymentResult,
+    PricedLine,
+    ReservationRecord,
+    StockLevel,
+    StockRequest,
 )
 
 
@@ -128,4 +154,318 @@ class KeyValueCache(Protocol):
 
     async def check(self) -> None:
         """Raise DataSourceUnavailable unless the cache answers."""
+        ...
+
+
+# --- shopping: pricing, inventory, carts, orders, idempotency, payments ---------------------
+
+
+class TaxCalculator(Protocol):
+    """Tax of an order or cart (pluggable: flat rate locally, a tax service in production)."""
+
+    def tax(self, lines: Sequence[PricedLine], taxable: Money) -> Money:
+        """Tax on ``taxable`` (the subtotal after discount), in its currency."""
+        ...
+
+
+class ShippingCalculator(Protocol):
+    """Shipping charge of an order or cart."""
+
+    def shipping(self, lines: Sequence[PricedLine], subtotal: Money) -> Money:
+        """Shipping for ``lines`` whose subtotal (before discount) is ``subtotal``."""
+        ...
+
+
+class Inventory(Protocol):
+    """Stock per SKU with expiring cart reservations; never oversells.
+
+    available = on_hand - allocated - live reservations (unreleased and unexpired at ``now``).
+    Allocation (stock promised to an order) happens inside ``CheckoutService.place_order``'s
+    transaction and is released by the order's CANCELLED/REFUNDED transition.
+    ``now`` defaults to the database clock.
+    """
+
+    async def put_stock(self, sku: str, on_hand: int) -> StockLevel:
+        """Set the units on hand of ``sku`` (a stock count or delivery), creating the SKU.
+
+        InsufficientStock when ``on_hand`` is below what is already allocated to orders.
+        """
+        ...
+
+    async def stock_levels(
+        self, skus: Sequence[str], *, now: datetime | None = None
+    ) -> list[StockLevel | None]:
+        """Stock of ``skus`` in order, None for SKUs without stock."""
+        ...
+
+    async def available(
+        self, skus: Sequence[str], *, now: datetime | None = None
+    ) -> dict[str, int]:
+        """Units available per SKU (0 for SKUs without stock)."""
+        ...
+
+    async def reserve(
+        self,
+        cart_id: str,
+        lines: Sequence[StockRequest],
+        ttl: timedelta,
+        *,
+        now: datetime | None = None,
+    ) -> tuple[ReservationRecord, ...]:
+        """Hold ``lines`` for the cart until ``now + ttl``, all or nothing.
+
+        Replaces the cart's previous holds (its own holds do not count against it).
+        InsufficientStock for the first short SKU (in SKU order), and then nothing changed.
+        """
+        ...
+
+    async def reservations(
+        self, cart_id: str, *, now: datetime | None = None
+    ) -> tuple[ReservationRecord, ...]:
+        """The cart's live holds, by SKU."""
+        ...
+
+    async def release(self, cart_id: str) -> int:
+        """Drop the cart's holds; the number released."""
+        ...
+
+    async def expire_reservations(self, now: datetime | None = None) -> int:
+        """Mark holds whose time is up as released (EXPIRED); the number marked.
+
+        Expired holds already stop counting at their ``expires_at``: this is housekeeping.
+        """
+        ...
+
+    async def check(self) -> None:
+        """Raise DataSourceUnavailable unless the database answers."""
+        ...
+
+
+class CartStore(Protocol):
+    """Carts of anonymous visitors (bearer token) and of signed-in shoppers.
+
+    Every read and write is scoped by a :class:`CartAccess`: someone else's cart reads as
+    None (writes raise CartNotFound), so the API answers NOT_FOUND. Writes take an optional
+    ``expected_version`` (optimistic locking: CartVersionConflict when the cart moved on) and
+    return the cart at its new version; each write is one transaction holding the cart's row
+    lock, so two devices editing one cart never lose an update.
+    """
+
+    async def create_anonymous_cart(self, currency: str) -> AnonymousCart:
+        """A new anonymous cart and its token (only the token's hash is stored)."""
+        ...
+
+    async def open_cart(self, owner_sub: str, currency: str) -> CartRecord:
+        """The shopper's open cart (ACTIVE or CHECKING_OUT), created ACTIVE if there is none."""
+        ...
+
+    async def cart(self, cart_id: str, access: CartAccess) -> CartRecord | None:
+        """The cart if ``access`` may see it, else None (absent and foreign look the same)."""
+        ...
+
+    async def add_line(
+        self,
+        cart_id: str,
+        access: CartAccess,
+        *,
+        sku: str,
+        product_id: str,
+        quantity: int,
+        expected_version: int | None = None,
+    ) -> CartRecord:
+        """Add ``quantity`` units of ``sku`` (to its line if present; at most 99 per line)."""
+        ...
+
+    async def set_line_quantity(
+        self,
+        cart_id: str,
+        access: CartAccess,
+        *,
+        sku: str,
+        quantity: int,
+        expected_version: int | None = None,
+    ) -> CartRecord:
+        """Set the quantity of ``sku``'s line (1..99; 0 removes it). NotFound when the cart
+        has no such line (use ``add_line`` to add one)."""
+        ...
+
+    async def remove_line(
+        self, cart_id: str, access: CartAccess, *, sku: str, expected_version: int | None = None
+    ) -> CartRecord:
+        """Remove ``sku``'s line if present."""
+        ...
+
+    async def merge_anonymous(
+        self, anonymous_cart_id: str, anonymous_token: str, owner_sub: str
+    ) -> CartRecord:
+        """Move an anonymous cart's lines into the shopper's open cart (sign-in).
+
+        Quantities of the same SKU add up (capped at 99); the shopper's discount code wins,
+        else the anonymous cart's is kept; the anonymous cart becomes MERGED and its holds are
+        released. Returns the shopper's cart. CartNotFound for a wrong token.
+        """
+        ...
+
+    async def apply_discount(
+        self,
+        cart_id: str,
+        access: CartAccess,
+        code: str,
+        *,
+        expected_version: int | None = None,
+        now: datetime | None = None,
+    ) -> CartRecord:
+        """Attach a discount code; InvalidDiscount(reason) when it cannot be used now."""
+        ...
+
+    async def remove_discount(
+        self, cart_id: str, access: CartAccess, *, expected_version: int | None = None
+    ) -> CartRecord:
+        """Detach the cart's discount code, if any."""
+        ...
+
+
+class DiscountCodes(Protocol):
+    """Discount codes (merchant-managed)."""
+
+    async def create_discount_code(self, code: DiscountCodeRecord) -> DiscountCodeRecord:
+        """Store a new code (upper-cased); AlreadyExists when taken."""
+        ...
+
+    async def discount_code(self, code: str) -> DiscountCodeRecord | None:
+        """The code (case-insensitive), if it exists."""
+        ...
+
+
+class OrderStore(Protocol):
+    """Orders, their audit trail and payments; status changes follow ``ORDER_TRANSITIONS``."""
+
+    async def order(self, order_id: str, owner_sub: str) -> OrderRecord | None:
+        """The shopper's order, or None when absent or someone else's."""
+        ...
+
+    async def orders_by_ids(self, order_ids: Sequence[str]) -> list[OrderRecord | None]:
+        """Orders in the order of ``order_ids`` (unscoped: for merchants and loaders)."""
+        ...
+
+    async def order_history(
+        self, owner_sub: str, *, first: int, after: str | None = None
+    ) -> Page[OrderRecord]:
+        """The shopper's orders, newest first, keyset-paginated (InvalidCursor on junk)."""
+        ...
+
+    async def list_orders(
+        self, order_filter: OrderFilter, *, first: int, after: str | None = None
+    ) -> Page[OrderRecord]:
+        """Every order matching the filter, newest first, for merchants."""
+        ...
+
+    async def order_events(self, order_id: str) -> tuple[OrderEventRecord, ...]:
+        """The order's audit trail, oldest first."""
+        ...
+
+    async def payments(self, order_id: str) -> tuple[PaymentRecord, ...]:
+        """The order's payment attempts, oldest first."""
+        ...
+
+    async def transition(
+        self, order_id: str, to: OrderStatus, *, actor: str, note: str | None = None
+    ) -> OrderRecord:
+        """Move the order to ``to`` with its side effects, appending an order event.
+
+        IllegalTransition when the state machine forbids it; OrderNotFound when absent.
+        """
+        ...
+
+    async def cancel_abandoned(
+        self, placed_before: datetime, *, actor: str = "system:reaper"
+    ) -> tuple[str, ...]:
+        """Cancel PENDING_PAYMENT orders placed before ``placed_before``; their ids."""
+        ...
+
+
+class CheckoutService(Protocol):
+    """The checkout unit of work: one transaction places the order with its allocation."""
+
+    async def place_order(self, request: CheckoutRequest) -> OrderRecord:
+        """Validate the cart against ``request.prices``, allocate its stock, redeem its
+        discount code and create the order PENDING_PAYMENT, all in one transaction.
+
+        Errors (nothing written): CartNotFound, CartNotActive, CartVersionConflict, EmptyCart,
+        UnknownSku, CurrencyMismatch, InsufficientStock, InvalidDiscount,
+        IdempotencyKeyReused (the order key was used for another cart).
+        """
+        ...
+
+    async def settle_payment(
+        self, order_id: str, result: PaymentResult, *, actor: str
+    ) -> OrderRecord:
+        """Record a payment result (or a provider callback) and move the order accordingly:
+        CAPTURED → PAID, DECLINED/TIMED_OUT-final → CANCELLED, REQUIRES_ACTION → unchanged.
+        A replayed callback (same provider and reference, same status) changes nothing."""
+        ...
+
+    async def checkout(
+        self, request: CheckoutRequest, *, payment_token: str, provider: PaymentProvider
+    ) -> CheckoutResult:
+        """``place_order``, then authorize and capture outside the transaction, then settle."""
+        ...
+
+
+class IdempotencyStore(Protocol):
+    """Idempotency keys with Stripe's semantics, per ``scope`` (e.g. ``checkout:<sub>``)."""
+
+    async def begin(
+        self,
+        scope: str,
+        key: str,
+        request_hash: str,
+        *,
+        ttl: timedelta = IDEMPOTENCY_TTL,
+        lock_timeout: timedelta = IDEMPOTENCY_LOCK_TIMEOUT,
+        now: datetime | None = None,
+    ) -> IdempotencyBegin:
+        """Claim ``key`` for a request, or find the response of its first run.
+
+        STARTED: run the operation, then ``complete`` (or ``abandon`` if it changed nothing).
+        REPLAY: the same request ran before; its stored response is returned.
+        IdempotencyKeyReused: the key was used with another request hash.
+        IdempotencyConflict: the first request is still running (younger than
+        ``lock_timeout``; an older unfinished claim is taken over). Expired keys are reusable.
+        """
+        ...
+
+    async def complete(self, scope: str, key: str, response: Mapping[str, object]) -> None:
+        """Store the response of a claimed key (JSON-serialisable)."""
+        ...
+
+    async def abandon(self, scope: str, key: str) -> None:
+        """Forget an unfinished claim, so that a retry runs the operation again."""
+        ...
+
+    async def purge_expired(self, now: datetime | None = None) -> int:
+        """Delete expired records; how many."""
+        ...
+
+
+class PaymentProvider(Protocol):
+    """A card payment provider (test provider locally; Stripe later)."""
+
+    @property
+    def name(self) -> str:
+        """The provider's name as stored on payments (``test``, ``stripe``)."""
+        ...
+
+    async def authorize(self, request: PaymentRequest) -> PaymentAuthorization:
+        """Authorize ``request.amount``; PaymentTimeout when the provider does not answer."""
+        ...
+
+    async def capture(
+        self, provider_ref: str, amount: Money, *, idempotency_key: str
+    ) -> PaymentOutcome:
+        """Capture an authorization (SUCCEEDED or DECLINED)."""
+        ...
+
+    async def refund(self, provider_ref: str, amount: Money, *, idempotency_key: str) -> None:
+        """Refund a captured payment."""
         ...

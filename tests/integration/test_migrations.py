@@ -33,7 +33,22 @@ pytestmark = pytest.mark.integration
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-HEAD = "0001_customers_and_idempotency"
+HEAD = "0002_shopping"
+FIRST = "0001_customers_and_idempotency"
+TABLES = [
+    "alembic_version",
+    "cart_lines",
+    "carts",
+    "customers",
+    "discount_codes",
+    "idempotency_records",
+    "order_events",
+    "order_lines",
+    "orders",
+    "payments",
+    "stock_items",
+    "stock_reservations",
+]
 
 
 def _with_database(url: str, database: str) -> str:
@@ -98,15 +113,16 @@ async def test_apply_migrations_builds_the_schema_at_head(fresh_database):
     # when the migrations are applied
     revision = await apply_migrations_async(fresh_database)
 
-    # then the database is at head with both tables
+    # then the database is at head with every table (0002's are tested in integration/shopping)
     assert revision == HEAD == head_revision()
     assert await current_revision_async(fresh_database) == HEAD
-    assert await _tables(fresh_database) == ["alembic_version", "customers", "idempotency_records"]
+    assert await _tables(fresh_database) == TABLES
     columns = await _fetch(
         fresh_database,
         "SELECT table_name, column_name, data_type, is_nullable, column_default "
         "FROM information_schema.columns WHERE table_schema = 'public' "
-        "AND table_name <> 'alembic_version' ORDER BY table_name, ordinal_position",
+        "AND table_name IN ('customers', 'idempotency_records') "
+        "ORDER BY table_name, ordinal_position",
     )
     assert [tuple(row) for row in columns] == [
         ("customers", "id", "uuid", "NO", "gen_random_uuid()"),
@@ -200,7 +216,7 @@ async def test_two_concurrent_applies_in_one_process_both_succeed(fresh_database
     assert list(results) == [HEAD, HEAD]
     versions = await _fetch(fresh_database, "SELECT version_num FROM alembic_version")
     assert [row["version_num"] for row in versions] == [HEAD]
-    assert await _tables(fresh_database) == ["alembic_version", "customers", "idempotency_records"]
+    assert await _tables(fresh_database) == TABLES
 
 
 async def test_two_concurrent_applies_from_two_processes_both_succeed(fresh_database):
@@ -297,7 +313,11 @@ def test_upgrade_sql_renders_the_offline_script():
     assert f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY});" in sql
     assert "CREATE TABLE customers (" in sql
     assert "CONSTRAINT pk_idempotency_records PRIMARY KEY (scope, key)" in sql
-    assert f"INSERT INTO alembic_version (version_num) VALUES ('{HEAD}')" in sql
+    assert f"INSERT INTO alembic_version (version_num) VALUES ('{FIRST}')" in sql
+    assert (
+        f"UPDATE alembic_version SET version_num='{HEAD}' "
+        f"WHERE alembic_version.version_num = '{FIRST}';"
+    ) in sql
 
 
 async def test_create_engine_accepts_a_plain_postgresql_url(server_url):
