@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 GRAPHIQL := gateway/graphiql
+NODE_TOOLS := render_jobs/node
 
 .PHONY: install run test lint typecheck browser schema schema-check bench clean
 
@@ -11,9 +12,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml $(GRAPHIQL)/package-lock.json
+$(STAMP): $(BIN)/python pyproject.toml $(GRAPHIQL)/package-lock.json $(NODE_TOOLS)/package-lock.json
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	cd $(GRAPHIQL) && npm ci --no-audit --no-fund --loglevel=error
+	cd $(NODE_TOOLS) && npm ci --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 
 install: $(STAMP) ## Create the virtualenv and install Python and npm dependencies
@@ -48,4 +50,4 @@ bench: install ## Benchmarks; writes docs/benchmarks.md
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) $(GRAPHIQL)/node_modules .vitrine
+	rm -rf $(VENV) $(GRAPHIQL)/node_modules $(NODE_TOOLS)/node_modules .vitrine

@@ -7,6 +7,7 @@ import shutil
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -33,12 +34,14 @@ from gateway.logging_setup import configure_logging
 from gateway.runtime import LOCAL_AWS_CREDENTIALS, local_stack, prepare
 from gateway.seed import SeedReport, seed_demo_catalog
 from gateway.settings import LOCAL_API_KEY, Settings
+from render_jobs.ingest.cli import ingest_app
 
 app = typer.Typer(help="Vitrine: a GraphQL gateway for 3D commerce.", no_args_is_help=True)
 schema_app = typer.Typer(help="The committed GraphQL contract.", no_args_is_help=True)
 local_app = typer.Typer(help="The embedded local stack.", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
 app.add_typer(local_app, name="local")
+app.add_typer(ingest_app, name="ingest")
 
 console = Console(stderr=True)
 
@@ -94,9 +97,20 @@ def _seed_with_progress(services: Services, *, only_if_empty: bool) -> SeedRepor
         def advance(done: int, total: int, label: str) -> None:
             progress.update(task, completed=done, total=total, description=label)
 
-        return asyncio.run(
-            seed_demo_catalog(services, on_progress=advance, only_if_empty=only_if_empty)
+        return asyncio.run(_seed_then_release(services, advance, only_if_empty=only_if_empty))
+
+
+async def _seed_then_release(
+    services: Services, on_progress: Callable[[int, int, str], None], *, only_if_empty: bool
+) -> SeedReport:
+    """Seed, then release the clients and the database pool bound to this event loop (the
+    server runs on another one)."""
+    try:
+        return await seed_demo_catalog(
+            services, on_progress=on_progress, only_if_empty=only_if_empty
         )
+    finally:
+        await services.close()
 
 
 def _print_where(settings: Settings, seeded: SeedReport | None, extra: dict[str, str]) -> None:
@@ -176,12 +190,19 @@ def seed_command(
         bool, typer.Option(help="Write the demo catalog even if products exist.")
     ] = False,
 ) -> None:
-    """Load the demo catalog (30 products with procedural 3D models) into the configured stack."""
+    """Load the demo catalog (30 products with procedural 3D models) into the configured stack,
+    and the demo stock into PostgreSQL when DATABASE_URL is set (migrations applied first)."""
     configure_logging()
     settings = _settings()
     services = build_services(settings)
     try:
-        asyncio.run(prepare(services, None, create_resources=settings.aws_endpoint_url is not None))
+        asyncio.run(
+            prepare(
+                services,
+                settings.database_url,
+                create_resources=settings.aws_endpoint_url is not None,
+            )
+        )
     except StartupCheckFailed as error:
         raise _fail(str(error)) from error
     report = _seed_with_progress(services, only_if_empty=not force)

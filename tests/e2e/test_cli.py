@@ -27,7 +27,16 @@ ROOT = Path(__file__).parents[2]
 
 
 @pytest.mark.parametrize(
-    "command", [[], ["serve"], ["seed"], ["local", "up"], ["schema", "export"], ["schema", "check"]]
+    "command",
+    [
+        [],
+        ["serve"],
+        ["seed"],
+        ["local", "up"],
+        ["schema", "export"],
+        ["schema", "check"],
+        ["ingest"],
+    ],
 )
 def test_every_command_has_help(command: list[str]) -> None:
     result = CliRunner().invoke(app, [*command, "--help"])
