@@ -6,14 +6,14 @@ STAMP := $(VENV)/.installed
 GRAPHIQL := gateway/graphiql
 NODE_TOOLS := render_jobs/node
 
-.PHONY: install run test lint typecheck browser schema schema-check bench clean
+.PHONY: install run test lint typecheck browser schema schema-check bench lambda-bundle synth clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml $(GRAPHIQL)/package-lock.json $(NODE_TOOLS)/package-lock.json
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,infra]"
 	cd $(GRAPHIQL) && npm ci --no-audit --no-fund --loglevel=error
 	cd $(NODE_TOOLS) && npm ci --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
@@ -29,7 +29,7 @@ lint: install
 	$(BIN)/lint-imports
 
 typecheck: install
-	$(BIN)/mypy gateway schema resolvers datasources render_jobs
+	$(BIN)/mypy gateway schema resolvers datasources render_jobs infra_cdk
 
 # Debian's Chromium for the browser tests; they skip with the reason where it cannot be installed.
 browser:
@@ -49,5 +49,11 @@ schema-check: install
 bench: install ## Benchmarks; writes docs/benchmarks.md
 	$(BIN)/python -m bench.run
 
+lambda-bundle: install ## Gateway function code: packages + Linux wheels (no Docker)
+	$(BIN)/python -m infra_cdk.bundle build/lambda
+
+synth: lambda-bundle ## Synthesize the CDK app into cdk.out (cdk-nag checked)
+	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 CDK_OUTDIR=cdk.out $(BIN)/python -m infra_cdk.app
+
 clean:
-	rm -rf $(VENV) $(GRAPHIQL)/node_modules $(NODE_TOOLS)/node_modules .vitrine
+	rm -rf cdk.out build $(VENV) $(GRAPHIQL)/node_modules $(NODE_TOOLS)/node_modules .vitrine

@@ -1,0 +1,155 @@
+"""Deployment settings read from CDK context (``-c key=value`` or ``CDK_CONTEXT_JSON``).
+
+Every value has a default so that ``make synth`` and the tests work offline with no AWS
+account; the dummy account, certificate and domain make a real deploy fail fast until they
+are given. Nothing here calls AWS.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from infra_cdk.names import Names
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DUMMY_ACCOUNT = "123456789012"
+DEFAULT_REGION = "eu-west-1"
+EDGE_REGION = "us-east-1"
+"""CloudFront's WAF web ACLs and ACM certificates must live in us-east-1."""
+DUMMY_CERTIFICATE_ARN = (
+    f"arn:aws:acm:{EDGE_REGION}:{DUMMY_ACCOUNT}:certificate/00000000-0000-0000-0000-000000000000"
+)
+SOURCE_CODE = "source"
+"""``lambda_code=source``: package the source tree without dependencies (synth tests only)."""
+DEFAULT_BUNDLE_DIR = "build/lambda"
+
+
+class ApiMode(StrEnum):
+    """How the GraphQL API runs on AWS."""
+
+    LAMBDA = "lambda"
+    """The gateway itself on Lambda behind an HTTP API and CloudFront."""
+    APPSYNC = "appsync"
+    """AWS AppSync with the exported SDL and direct Lambda resolvers (not built yet)."""
+
+
+class ConfigError(ValueError):
+    """A context value is missing or malformed."""
+
+
+def _text(context: Mapping[str, Any], key: str, default: str | None) -> str | None:
+    value = context.get(key, default)
+    if value is None:
+        return None
+    if not isinstance(value, str | int):
+        raise ConfigError(f"context {key!r} must be a string, got {value!r}")
+    text = str(value).strip()
+    return text or None
+
+
+def _int(context: Mapping[str, Any], key: str, default: int) -> int:
+    value = context.get(key, default)
+    try:
+        return int(value)
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f"context {key!r} must be an integer, got {value!r}") from error
+
+
+def _list(context: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    value = context.get(key)
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        text = value.strip()
+        items = json.loads(text) if text.startswith("[") else text.split(",")
+    else:
+        items = value
+    return tuple(str(item).strip() for item in items if str(item).strip())
+
+
+@dataclass(frozen=True)
+class DeployConfig:
+    """One deployment of Vitrine."""
+
+    account: str = DUMMY_ACCOUNT
+    region: str = DEFAULT_REGION
+    stage: str = "prod"
+    api_mode: ApiMode = ApiMode.LAMBDA
+    domain_name: str = "vitrine.example.com"
+    certificate_arn: str = DUMMY_CERTIFICATE_ARN
+    hosted_zone_id: str | None = None
+    hosted_zone_name: str | None = None
+    hosted_ui_domain_prefix: str | None = None
+    availability_zones: tuple[str, ...] = ()
+    lambda_code: str = DEFAULT_BUNDLE_DIR
+    alarm_emails: tuple[str, ...] = ()
+    rate_limit_per_5_minutes: int = 3000
+    max_request_body_bytes: int = 16 * 1024
+    cors_origins: tuple[str, ...] = ()
+
+    @classmethod
+    def from_context(cls, context: Mapping[str, Any]) -> DeployConfig:
+        """The configuration from CDK context values (strings, as ``-c`` passes them)."""
+        defaults = cls()
+        region = _text(context, "region", defaults.region) or defaults.region
+        mode = _text(context, "api_mode", ApiMode.LAMBDA.value) or ApiMode.LAMBDA.value
+        try:
+            api_mode = ApiMode(mode)
+        except ValueError as error:
+            choices = ", ".join(m.value for m in ApiMode)
+            raise ConfigError(f"context 'api_mode' must be one of {choices}") from error
+        zones = _list(context, "availability_zones") or (f"{region}a", f"{region}b")
+        if len(zones) < 2:
+            raise ConfigError("context 'availability_zones' needs at least two zones (Multi-AZ)")
+        hosted_zone_id = _text(context, "hosted_zone_id", None)
+        hosted_zone_name = _text(context, "hosted_zone_name", None)
+        if (hosted_zone_id is None) != (hosted_zone_name is None):
+            raise ConfigError("give both 'hosted_zone_id' and 'hosted_zone_name', or neither")
+        stage = _text(context, "stage", defaults.stage) or defaults.stage
+        if not stage.replace("-", "").isalnum() or stage != stage.lower():
+            raise ConfigError(f"context 'stage' must be lower-case letters, digits, '-': {stage!r}")
+        domain = _text(context, "domain_name", defaults.domain_name) or defaults.domain_name
+        return cls(
+            account=_text(context, "account", defaults.account) or defaults.account,
+            region=region,
+            stage=stage,
+            api_mode=api_mode,
+            domain_name=domain,
+            certificate_arn=_text(context, "certificate_arn", defaults.certificate_arn)
+            or defaults.certificate_arn,
+            hosted_zone_id=hosted_zone_id,
+            hosted_zone_name=hosted_zone_name,
+            hosted_ui_domain_prefix=_text(context, "hosted_ui_domain_prefix", None),
+            availability_zones=zones,
+            lambda_code=_text(context, "lambda_code", defaults.lambda_code) or defaults.lambda_code,
+            alarm_emails=_list(context, "alarm_emails"),
+            rate_limit_per_5_minutes=_int(
+                context, "rate_limit_per_5_minutes", defaults.rate_limit_per_5_minutes
+            ),
+            max_request_body_bytes=_int(
+                context, "max_request_body_bytes", defaults.max_request_body_bytes
+            ),
+            cors_origins=_list(context, "cors_origins") or (f"https://{domain}",),
+        )
+
+    @property
+    def names(self) -> Names:
+        """Physical names of this deployment."""
+        return Names(self.stage)
+
+    @property
+    def public_url(self) -> str:
+        """The storefront's API and asset origin (the CloudFront distribution's alias)."""
+        return f"https://{self.domain_name}"
+
+    def lambda_code_path(self) -> Path:
+        """The directory packaged as the gateway function's code."""
+        if self.lambda_code == SOURCE_CODE:
+            return REPO_ROOT
+        path = Path(self.lambda_code)
+        return path if path.is_absolute() else REPO_ROOT / path
