@@ -27,6 +27,7 @@ from gateway.context import (
 )
 from gateway.errors import AppSyncErrors, describe
 from gateway.metrics import DataSourceCalls
+from gateway.payment_webhooks import mount_payment_webhooks
 from gateway.settings import LOCAL_API_KEY, Profile, Settings
 from schema import build_schema
 
@@ -117,6 +118,7 @@ def create_app(settings: Settings, services: Services, *, check_on_start: bool =
         default_headers=default_headers,
     )
     app.include_router(router, prefix="/graphql")
+    mount_payment_webhooks(app, services.shopping, settings.payment_webhook_secret)
     if settings.graphiql:
         graphiql_page.mount_assets(app)
 

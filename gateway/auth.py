@@ -11,6 +11,9 @@ from resolvers.errors import Unauthorized
 
 API_KEY_HEADER = "x-api-key"
 AUTHORIZATION_HEADER = "authorization"
+CART_TOKEN_HEADER = "x-cart-token"
+"""The anonymous cart's token (returned once by ``cartCreate``): who holds it may use the cart."""
+MAX_CART_TOKEN_CHARS = 256
 _BEARER = "bearer"
 
 
@@ -30,6 +33,13 @@ def bearer_token(value: str) -> str:
     if not text:
         raise Unauthorized("The Authorization header is empty")
     return text
+
+
+def cart_token(headers: Mapping[str, str]) -> str | None:
+    """The anonymous cart token the caller sent, if any (blank or oversized ones are ignored:
+    they match no cart)."""
+    token = (headers.get(CART_TOKEN_HEADER) or "").strip()
+    return token if 0 < len(token) <= MAX_CART_TOKEN_CHARS else None
 
 
 async def identify(

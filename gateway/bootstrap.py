@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from datasources.cache.in_process import InProcessCache
 from datasources.cache.redis_cache import RedisCache
 from datasources.dynamodb.catalog import DynamoDBCatalog
 from datasources.dynamodb.models import TableConfig
 from datasources.errors import DataSourceUnavailable
-from datasources.ports import AssetUrls, KeyValueCache
+from datasources.payments.simulated import TestPaymentProvider
+from datasources.ports import AssetUrls, KeyValueCache, PaymentProvider
+from datasources.postgres.engine import create_engine
+from datasources.postgres.shopping import shopping_stores
+from datasources.pricing import FlatRateShipping, PercentageTax
 from datasources.s3.blob_store import BucketConfig, CdnAssetUrls, PresignedAssetUrls, S3BlobStore
 from gateway.cognito import CognitoConfig, CognitoNotConfigured, CognitoVerifier, TokenVerifier
-from gateway.settings import Settings
-from resolvers.context import DataSources
+from gateway.settings import PaymentProviderName, Settings
+from resolvers.context import DataSources, ShoppingSources
 
 
 class StartupCheckFailed(RuntimeError):
@@ -29,17 +36,27 @@ class Services:
     asset_urls: AssetUrls
     cache: KeyValueCache
     tokens: TokenVerifier = field(default_factory=CognitoNotConfigured)
+    shopping: ShoppingSources | None = None
+    """The shopping store on PostgreSQL; None when DATABASE_URL is unset."""
+    engine: AsyncEngine | None = None
+    """The PostgreSQL engine behind ``shopping`` (disposed by ``close``)."""
 
     async def close(self) -> None:
-        """Release the clients bound to the running event loop."""
+        """Release the clients bound to the running event loop, and the database pool."""
         await self.blobs.close()
         if isinstance(self.cache, RedisCache):
             await self.cache.close()
+        if self.engine is not None:
+            await self.engine.dispose()
 
     def data_sources(self) -> DataSources:
         """The named data sources resolvers see."""
         return DataSources(
-            catalog=self.catalog, blobs=self.blobs, asset_urls=self.asset_urls, cache=self.cache
+            catalog=self.catalog,
+            blobs=self.blobs,
+            asset_urls=self.asset_urls,
+            cache=self.cache,
+            shopping=self.shopping,
         )
 
 
@@ -75,6 +92,48 @@ def build_token_verifier(settings: Settings) -> TokenVerifier:
     return CognitoNotConfigured() if config is None else CognitoVerifier(config)
 
 
+def build_database_engine(settings: Settings) -> AsyncEngine | None:
+    """The pooled PostgreSQL engine of DATABASE_URL (no connection yet), or None if unset."""
+    if settings.database_url is None:
+        return None
+    return create_engine(
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+        pool_timeout=settings.database_pool_timeout_seconds,
+        pool_recycle=settings.database_pool_recycle_seconds,
+        statement_timeout_ms=settings.database_statement_timeout_ms,
+        application_name="vitrine-gateway",
+    )
+
+
+def build_payment_provider(settings: Settings) -> PaymentProvider:
+    """The configured payment provider (the deterministic test provider for now)."""
+    if settings.payment_provider is PaymentProviderName.TEST:
+        return TestPaymentProvider()
+    raise ValueError(f"unknown payment provider {settings.payment_provider!r}")
+
+
+def build_shopping(
+    settings: Settings, engine: AsyncEngine, payments: PaymentProvider | None = None
+) -> ShoppingSources:
+    """The shopping data sources on ``engine``, with the configured tax and shipping."""
+    tax = PercentageTax(settings.tax_rate_basis_points)
+    shipping = FlatRateShipping(settings.shipping_flat_rate, settings.free_shipping_from)
+    stores = shopping_stores(engine, tax=tax, shipping=shipping)
+    return ShoppingSources(
+        inventory=stores.inventory,
+        carts=stores.carts,
+        discounts=stores.discounts,
+        orders=stores.orders,
+        checkout=stores.checkout,
+        idempotency=stores.idempotency,
+        payments=payments or build_payment_provider(settings),
+        tax=tax,
+        shipping=shipping,
+    )
+
+
 def build_services(settings: Settings) -> Services:
     """Every adapter, configured from ``settings`` (no network I/O)."""
     bucket = bucket_config(settings)
@@ -86,12 +145,15 @@ def build_services(settings: Settings) -> Services:
     cache: KeyValueCache = (
         RedisCache(settings.redis_url) if settings.redis_url else InProcessCache()
     )
+    engine = build_database_engine(settings)
     return Services(
         catalog=DynamoDBCatalog(table_config(settings)),
         blobs=S3BlobStore(bucket),
         asset_urls=asset_urls,
         cache=cache,
         tokens=build_token_verifier(settings),
+        shopping=None if engine is None else build_shopping(settings, engine),
+        engine=engine,
     )
 
 
@@ -109,12 +171,18 @@ async def check_services(
     where = (
         "AWS_ENDPOINT_URL" if settings is None or settings.aws_endpoint_url else "AWS credentials"
     )
-    checks = [("Redis (resolver cache)", "REDIS_URL", services.cache.check)]
+    checks: list[tuple[str, str, Callable[[], Awaitable[None]]]] = [
+        ("Redis (resolver cache)", "REDIS_URL", services.cache.check)
+    ]
     if include_resources:
         checks += [
             ("DynamoDB", f"VITRINE_CATALOG_TABLE / {where}", services.catalog.check),
             ("S3", f"VITRINE_ASSET_BUCKET / {where}", services.blobs.check),
         ]
+        if services.shopping is not None:
+            checks.append(
+                ("PostgreSQL (shopping)", "DATABASE_URL", services.shopping.inventory.check)
+            )
     for name, setting, check in checks:
         try:
             await check()

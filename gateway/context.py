@@ -8,7 +8,7 @@ from starlette.requests import Request
 from strawberry.fastapi import BaseContext
 
 from datasources.loaders import Loaders
-from gateway.auth import identify
+from gateway.auth import cart_token, identify
 from gateway.cognito import SigningKeysUnavailable, TokenVerifier
 from gateway.settings import Settings
 from resolvers.context import Context, DataSources
@@ -51,6 +51,7 @@ def context_getter_for(
             sources=sources,
             loaders=Loaders.for_request(sources.catalog, batching=settings.dataloaders),
             caching=settings.resolver_cache,
+            cart_token=cart_token(request.headers),
         )
 
     return get_context

@@ -1,4 +1,5 @@
-"""Loads the demo catalog: procedural 3D models to S3 and catalog records to DynamoDB."""
+"""Loads the demo catalog: procedural 3D models to S3, catalog records to DynamoDB and, when
+a database is configured, the demo SKUs' stock to PostgreSQL (the shopping store)."""
 
 from __future__ import annotations
 
@@ -45,13 +46,18 @@ class SeedReport:
     assets: int
     bytes_uploaded: int
     skipped: bool = False
+    stock_items: int = 0
+    """SKUs whose stock was put into PostgreSQL (those it did not have yet)."""
 
     def summary(self) -> str:
         """One line for the terminal."""
+        stocked = f", stock of {self.stock_items} SKUs in PostgreSQL" if self.stock_items else ""
         if self.skipped:
-            return "already loaded (left as it is)"
+            return f"already loaded (left as it is){stocked}"
         megabytes = self.bytes_uploaded / 1_000_000
-        return f"{self.products} products, {self.assets} 3D models, {megabytes:.1f} MB in S3"
+        return (
+            f"{self.products} products, {self.assets} 3D models, {megabytes:.1f} MB in S3{stocked}"
+        )
 
 
 def _sku(slug: str, variant: str) -> str:
@@ -151,6 +157,32 @@ def _product(
     )
 
 
+def demo_stock() -> dict[str, int]:
+    """Units on hand of every demo SKU (the same numbers as the DynamoDB counters)."""
+    recipes = {r.slug: r for r in DEMO_RECIPES}
+    return {
+        variant.sku: _stock_quantity(variant.sku)
+        for demo in DEMO_PRODUCTS
+        for variant in _variants(demo, recipes[demo.recipe])
+    }
+
+
+async def seed_shopping_stock(services: Services) -> int:
+    """Put the demo SKUs' stock into PostgreSQL where it has none yet (stock that exists,
+    perhaps sold from, is left alone); how many SKUs were added. 0 without a database."""
+    if services.shopping is None:
+        return 0
+    inventory = services.shopping.inventory
+    stock = demo_stock()
+    skus = list(stock)
+    added = 0
+    for sku, level in zip(skus, await inventory.stock_levels(skus), strict=True):
+        if level is None:
+            await inventory.put_stock(sku, stock[sku])
+            added += 1
+    return added
+
+
 async def _catalog_is_empty(services: Services) -> bool:
     request = ProductPageRequest(
         filter=ProductFilter(statuses=tuple(ProductStatus)), sort=ProductSort.NAME_ASC, first=1
@@ -175,7 +207,8 @@ async def seed_demo_catalog(
 ) -> SeedReport:
     """Build the 30 demo models, upload them and write the catalog (idempotent by ids)."""
     if only_if_empty and not await _catalog_is_empty(services):
-        return SeedReport(products=0, assets=0, bytes_uploaded=0, skipped=True)
+        stocked = await seed_shopping_stock(services)
+        return SeedReport(products=0, assets=0, bytes_uploaded=0, skipped=True, stock_items=stocked)
     recipes = {r.slug: r for r in DEMO_RECIPES}
     for category in DEMO_CATEGORIES:
         await services.catalog.put_category(category)
@@ -197,6 +230,7 @@ async def seed_demo_catalog(
             await services.catalog.put_stock(
                 StockRecord(sku=variant.sku, quantity_available=_stock_quantity(variant.sku))
             )
+    stocked = await seed_shopping_stock(services)
     if on_progress is not None:
         on_progress(total, total, "Demo catalog loaded")
-    return SeedReport(products=total, assets=total, bytes_uploaded=uploaded)
+    return SeedReport(products=total, assets=total, bytes_uploaded=uploaded, stock_items=stocked)

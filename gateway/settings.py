@@ -35,6 +35,12 @@ class CognitoTokenUse(StrEnum):
     ACCESS = "access"
 
 
+class PaymentProviderName(StrEnum):
+    """Which payment provider takes the money (only the deterministic test provider so far)."""
+
+    TEST = "test"
+
+
 def _is_loopback(url: str | None) -> bool:
     return url is not None and (urlparse(url).hostname or "") in _LOOPBACK_HOSTS
 
@@ -63,7 +69,36 @@ class Settings(BaseSettings):
     asset_url_ttl_seconds: int = Field(default=3600, validation_alias="VITRINE_ASSET_URL_TTL")
 
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    database_pool_size: int = Field(
+        default=10, ge=1, le=200, validation_alias="VITRINE_DB_POOL_SIZE"
+    )
+    database_max_overflow: int = Field(
+        default=10, ge=0, le=200, validation_alias="VITRINE_DB_MAX_OVERFLOW"
+    )
+    database_pool_timeout_seconds: float = Field(
+        default=10.0, gt=0, validation_alias="VITRINE_DB_POOL_TIMEOUT"
+    )
+    database_pool_recycle_seconds: int = Field(
+        default=1800, ge=30, validation_alias="VITRINE_DB_POOL_RECYCLE"
+    )
+    database_statement_timeout_ms: int | None = Field(
+        default=15_000, ge=1, validation_alias="VITRINE_DB_STATEMENT_TIMEOUT_MS"
+    )
     redis_url: str | None = Field(default=None, validation_alias="REDIS_URL")
+
+    payment_provider: PaymentProviderName = Field(
+        default=PaymentProviderName.TEST, validation_alias="VITRINE_PAYMENT_PROVIDER"
+    )
+    payment_webhook_secret: SecretStr | None = Field(
+        default=None, validation_alias="VITRINE_PAYMENT_WEBHOOK_SECRET"
+    )
+    tax_rate_basis_points: int = Field(
+        default=0, ge=0, le=10_000, validation_alias="VITRINE_TAX_RATE_BASIS_POINTS"
+    )
+    shipping_flat_rate: int = Field(default=0, ge=0, validation_alias="VITRINE_SHIPPING_FLAT_RATE")
+    free_shipping_from: int | None = Field(
+        default=None, ge=0, validation_alias="VITRINE_FREE_SHIPPING_FROM"
+    )
 
     api_keys: list[SecretStr] = Field(
         default_factory=lambda: [SecretStr(LOCAL_API_KEY)], validation_alias="VITRINE_API_KEYS"

@@ -16,10 +16,12 @@ from datasources.records import (
     ProductRecord,
     VariantRecord,
 )
+from datasources.shopping_records import CartRecord, OrderRecord
 from resolvers.connections import Connection
 from resolvers.errors import BadUserInput
 from resolvers.global_ids import from_global_id
 from resolvers.kit import DataSource, Run, uses
+from resolvers.shopping import cart_access, shopping_of, signed_in_sub
 
 
 @dataclass(frozen=True)
@@ -148,15 +150,24 @@ async def category_ancestors(run: Run[CategoryRecord, None]) -> list[CategoryRec
     return list(reversed(chain))
 
 
-@uses(DataSource.CATALOG)
-async def node(run: Run[None, str]) -> ProductRecord | CategoryRecord | AssetRecord | None:
-    """``Query.node``: any object by its global ID."""
+NodeRecord = ProductRecord | CategoryRecord | AssetRecord | CartRecord | OrderRecord
+
+
+@uses(DataSource.CATALOG, DataSource.SHOPPING_DB)
+async def node(run: Run[None, str]) -> NodeRecord | None:
+    """``Query.node``: any object by its global ID (a cart or order only if the caller may
+    see it: someone else's reads as null, like one that does not exist)."""
     type_name, raw_id = from_global_id(run.arguments)
     loaders = run.ctx.loaders
     if type_name == "Product":
         return await loaders.product_by_id.load(raw_id)
     if type_name == "Category":
         return await loaders.category_by_id.load(raw_id)
+    if type_name == "Cart":
+        return await shopping_of(run).carts.cart(raw_id, cart_access(run.ctx))
+    if type_name == "Order":
+        sub = signed_in_sub(run.ctx)
+        return None if sub is None else await shopping_of(run).orders.order(raw_id, sub)
     return await loaders.asset_by_id.load(raw_id)
 
 

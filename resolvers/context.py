@@ -7,7 +7,21 @@ from enum import StrEnum
 from typing import Any
 
 from datasources.loaders import Loaders
-from datasources.ports import AssetUrls, BlobStore, Catalog, KeyValueCache
+from datasources.ports import (
+    AssetUrls,
+    BlobStore,
+    CartStore,
+    Catalog,
+    CheckoutService,
+    DiscountCodes,
+    IdempotencyStore,
+    Inventory,
+    KeyValueCache,
+    OrderStore,
+    PaymentProvider,
+    ShippingCalculator,
+    TaxCalculator,
+)
 
 
 class AuthMode(StrEnum):
@@ -35,20 +49,45 @@ class Identity:
 
 
 @dataclass(frozen=True)
+class ShoppingSources:
+    """The transactional store (Aurora PostgreSQL) and the payment provider.
+
+    ``tax`` and ``shipping`` are the calculators the checkout uses, so that cart reads show
+    the totals the checkout will charge.
+    """
+
+    inventory: Inventory
+    carts: CartStore
+    discounts: DiscountCodes
+    orders: OrderStore
+    checkout: CheckoutService
+    idempotency: IdempotencyStore
+    payments: PaymentProvider
+    tax: TaxCalculator
+    shipping: ShippingCalculator
+
+
+@dataclass(frozen=True)
 class DataSources:
-    """The named data sources resolvers may use, built once by the gateway's bootstrap."""
+    """The named data sources resolvers may use, built once by the gateway's bootstrap.
+
+    ``shopping`` is None when no database is configured (DATABASE_URL unset): the catalog
+    still works and shopping fields answer ServiceUnavailable.
+    """
 
     catalog: Catalog
     blobs: BlobStore
     asset_urls: AssetUrls
     cache: KeyValueCache
+    shopping: ShoppingSources | None = None
 
 
 class Context:
     """Per-request context: identity, data sources, loaders and the request id.
 
-    A plain class (not a dataclass) so the HTTP layer can mix it with its framework's
-    context base class.
+    ``cart_token`` is the anonymous cart token the caller presented (the ``x-cart-token``
+    header), if any. A plain class (not a dataclass) so the HTTP layer can mix it with its
+    framework's context base class.
     """
 
     def __init__(
@@ -59,10 +98,12 @@ class Context:
         sources: DataSources,
         loaders: Loaders,
         caching: bool = True,
+        cart_token: str | None = None,
     ) -> None:
         self.request_id = request_id
         self.identity = identity
         self.sources = sources
         self.loaders = loaders
         self.caching = caching
+        self.cart_token = cart_token
         self.memo: dict[str, Any] = {}

@@ -51,3 +51,10 @@ class MutationError:
     code: Enum
     message: str
     field: str | None = None
+
+
+class ServiceNotConfigured(ResolverError):
+    """The data source this field needs is not configured in this deployment."""
+
+    error_type = "ServiceUnavailable"
+    code = "SERVICE_UNAVAILABLE"

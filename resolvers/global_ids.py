@@ -7,7 +7,7 @@ import binascii
 
 from resolvers.errors import InvalidId
 
-NODE_TYPES = frozenset({"Product", "Category", "Asset3D"})
+NODE_TYPES = frozenset({"Product", "Category", "Asset3D", "Cart", "Order"})
 
 
 def to_global_id(type_name: str, raw_id: str) -> str:

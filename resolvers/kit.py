@@ -33,6 +33,8 @@ class DataSource(StrEnum):
     CATALOG = "CatalogTable"
     ASSET_BUCKET = "AssetBucket"
     RESOLVER_CACHE = "ResolverCache"
+    SHOPPING_DB = "ShoppingDatabase"
+    PAYMENTS = "PaymentProvider"
     NONE = "NONE"
 
 

@@ -13,15 +13,18 @@ from schema.catalog.mutations import CatalogMutation
 from schema.catalog.queries import CatalogQuery
 from schema.catalog.types import Asset3D, Category, Product
 from schema.scalars import SCALAR_MAP
+from schema.shopping.mutations import ShoppingMutation
+from schema.shopping.queries import ShoppingQuery
+from schema.shopping.types import Cart, Order
 
 
 @strawberry.type
-class Query(CatalogQuery):
+class Query(CatalogQuery, ShoppingQuery):
     """Root query."""
 
 
 @strawberry.type
-class Mutation(CatalogMutation):
+class Mutation(CatalogMutation, ShoppingMutation):
     """Root mutation."""
 
 
@@ -37,7 +40,7 @@ def build_schema(extensions: Sequence[type[SchemaExtension]] = ()) -> strawberry
     return VitrineSchema(
         query=Query,
         mutation=Mutation,
-        types=[Product, Category, Asset3D],
+        types=[Product, Category, Asset3D, Cart, Order],
         extensions=list(extensions),
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
     )

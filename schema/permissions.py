@@ -41,13 +41,39 @@ class MerchantAdmin(BasePermission):
         return True
 
 
+class SignedInShopper(BasePermission):
+    """Any signed-in Cognito user (orders, checkout, merging a cart at sign-in)."""
+
+    message = "Sign in: a Cognito token is required"
+
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        """Allow Cognito users; reject API-key and anonymous callers."""
+        context: Context = info.context
+        if context.identity.mode is not AuthMode.AMAZON_COGNITO_USER_POOLS:
+            raise Unauthorized(self.message)
+        return True
+
+
 PUBLIC_READ_DIRECTIVES = [AwsApiKey(), AwsCognitoUserPools()]
+STOREFRONT_DIRECTIVES = PUBLIC_READ_DIRECTIVES
+"""Carts: a storefront's API key (anonymous cart and its token) or a signed-in shopper."""
+SHOPPER_DIRECTIVES = [AwsCognitoUserPools()]
 ADMIN_DIRECTIVES = [AwsCognitoUserPools(cognito_groups=[ADMIN_GROUP])]
 
 
 def public_read() -> PermissionExtension:
     """The permission extension of a public catalog read."""
     return PermissionExtension(permissions=[PublicCatalogRead()], use_directives=False)
+
+
+def storefront() -> PermissionExtension:
+    """The permission extension of a cart field: API key or Cognito."""
+    return PermissionExtension(permissions=[PublicCatalogRead()], use_directives=False)
+
+
+def signed_in() -> PermissionExtension:
+    """The permission extension of a field for signed-in shoppers."""
+    return PermissionExtension(permissions=[SignedInShopper()], use_directives=False)
 
 
 def merchant_admin() -> PermissionExtension:

@@ -10,7 +10,7 @@ from datasources.loaders import Loaders
 from datasources.ports import AssetUrls, BlobStore, Catalog, KeyValueCache
 from gateway.app import schema_extensions
 from gateway.settings import Settings
-from resolvers.context import AuthMode, Context, DataSources, Identity
+from resolvers.context import AuthMode, Context, DataSources, Identity, ShoppingSources
 from schema import build_schema
 
 API_KEY_CALLER = Identity(mode=AuthMode.API_KEY, subject="api-key:test")
@@ -39,9 +39,14 @@ class SchemaClient:
         cache: KeyValueCache | None = None,
         *,
         batching: bool = True,
+        shopping: ShoppingSources | None = None,
     ) -> None:
         self.sources = DataSources(
-            catalog=catalog, blobs=blobs, asset_urls=asset_urls, cache=cache or InProcessCache()
+            catalog=catalog,
+            blobs=blobs,
+            asset_urls=asset_urls,
+            cache=cache or InProcessCache(),
+            shopping=shopping,
         )
         self.batching = batching
         self.last_calls = CallLog()
@@ -51,13 +56,17 @@ class SchemaClient:
         query: str,
         variables: dict[str, Any] | None = None,
         identity: Identity = API_KEY_CALLER,
+        *,
+        cart_token: str | None = None,
     ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-        """(data, errors as dicts) of one operation."""
+        """(data, errors as dicts) of one operation; ``cart_token`` is what the HTTP layer
+        reads from the x-cart-token header."""
         context = Context(
             request_id="test-request",
             identity=identity,
             sources=self.sources,
             loaders=Loaders.for_request(self.sources.catalog, batching=self.batching),
+            cart_token=cart_token,
         )
         with call_log() as log:
             result = await _SCHEMA.execute(query, variable_values=variables, context_value=context)

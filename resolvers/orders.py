@@ -1,0 +1,311 @@
+"""Order resolvers: the shopper's orders and history, merchants' listing and admin actions.
+
+A shopper reads only their own orders (by Cognito ``sub``): someone else's order reads as
+null, like one that does not exist. Merchant admins list every order and move orders along
+the state machine (``datasources.shopping_records``): fulfil a paid order, cancel one that
+awaits payment, refund a paid one (the captured payment is refunded with the provider first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from datasources.errors import DataSourceError, InvalidCursor, PaymentTimeout
+from datasources.records import Money
+from datasources.shopping_records import (
+    OrderEventRecord,
+    OrderFilter,
+    OrderRecord,
+    OrderStatus,
+    PaymentRecord,
+    PaymentResult,
+    PaymentStatus,
+    Totals,
+)
+from resolvers.connections import Connection
+from resolvers.errors import BadUserInput
+from resolvers.kit import DataSource, Run, uses
+from resolvers.shopping import (
+    ShoppingError,
+    check_idempotency_key,
+    not_found,
+    once,
+    shopping_of,
+    signed_in_sub,
+    typed_error,
+)
+
+FREE_ORDER_PROVIDER = "none"
+"""The provider name the checkout records on orders that cost nothing."""
+
+
+@dataclass(frozen=True)
+class OrderPageRequest:
+    """A page of orders: ``first`` checked, ``after`` a cursor of the same listing."""
+
+    first: int
+    after: str | None = None
+
+
+@dataclass(frozen=True)
+class OrderListRequest:
+    """A page of every order matching a filter (merchants)."""
+
+    filter: OrderFilter
+    first: int
+    after: str | None = None
+
+
+def _require_sub(run: Run[Any, Any]) -> str:
+    sub = signed_in_sub(run.ctx)
+    if sub is None:  # the field's permission lets only Cognito users in
+        raise BadUserInput("Sign in to see orders")
+    return sub
+
+
+@uses(DataSource.SHOPPING_DB)
+async def order(run: Run[None, str]) -> OrderRecord | None:
+    """``Query.order``: one of the shopper's orders, else null."""
+    return await shopping_of(run).orders.order(run.arguments, _require_sub(run))
+
+
+@uses(DataSource.SHOPPING_DB)
+async def my_orders(run: Run[None, OrderPageRequest]) -> Connection[OrderRecord]:
+    """``Query.myOrders``: the shopper's order history, newest first."""
+    request = run.arguments
+    try:
+        page = await shopping_of(run).orders.order_history(
+            _require_sub(run), first=request.first, after=request.after
+        )
+    except InvalidCursor as error:
+        raise BadUserInput(str(error)) from error
+    return Connection.of(page)
+
+
+@uses(DataSource.SHOPPING_DB)
+async def all_orders(run: Run[None, OrderListRequest]) -> Connection[OrderRecord]:
+    """``Query.orders``: every order matching the filter, newest first (merchant admins)."""
+    request = run.arguments
+    try:
+        page = await shopping_of(run).orders.list_orders(
+            request.filter, first=request.first, after=request.after
+        )
+    except InvalidCursor as error:
+        raise BadUserInput(str(error)) from error
+    return Connection.of(page)
+
+
+@uses(DataSource.SHOPPING_DB)
+async def order_events(run: Run[OrderRecord, None]) -> tuple[OrderEventRecord, ...]:
+    """``Order.events``: the audit trail, oldest first."""
+    return await shopping_of(run).orders.order_events(run.source.id)
+
+
+@uses(DataSource.SHOPPING_DB)
+async def order_payments(run: Run[OrderRecord, None]) -> tuple[PaymentRecord, ...]:
+    """``Order.payments``: every payment attempt, oldest first."""
+    return await shopping_of(run).orders.payments(run.source.id)
+
+
+@uses(DataSource.NONE)
+async def order_totals(run: Run[OrderRecord, None]) -> Totals:
+    """``Order.totals``: the amounts fixed when the order was placed."""
+    placed = run.source
+    return Totals(
+        subtotal=placed.subtotal,
+        discount=placed.discount_total,
+        tax=placed.tax_total,
+        shipping=placed.shipping_total,
+        total=placed.total,
+    )
+
+
+# --- merchant-admin order mutations -------------------------------------------------------
+
+
+class OrderFulfillErrorCode(Enum):
+    """Why orderFulfill failed."""
+
+    NOT_FOUND = "NOT_FOUND"
+    ILLEGAL_TRANSITION = "ILLEGAL_TRANSITION"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
+
+
+class OrderCancelErrorCode(Enum):
+    """Why orderCancel failed (a paid order is refunded with orderRefund instead)."""
+
+    NOT_FOUND = "NOT_FOUND"
+    ILLEGAL_TRANSITION = "ILLEGAL_TRANSITION"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
+
+
+class OrderRefundErrorCode(Enum):
+    """Why orderRefund failed."""
+
+    NOT_FOUND = "NOT_FOUND"
+    ILLEGAL_TRANSITION = "ILLEGAL_TRANSITION"
+    REFUND_FAILED = "REFUND_FAILED"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
+
+
+@dataclass(frozen=True)
+class OrderSuccess:
+    """An order mutation succeeded: the order as stored now."""
+
+    order: OrderRecord
+
+
+@dataclass(frozen=True)
+class OrderAction:
+    """Arguments of orderFulfill, orderCancel and orderRefund."""
+
+    order_id: str
+    note: str | None = None
+    idempotency_key: str | None = None
+
+
+OrderOutcome = OrderSuccess | ShoppingError
+
+
+def _actor(run: Run[Any, Any]) -> str:
+    return f"admin:{signed_in_sub(run.ctx) or run.ctx.identity.subject or 'unknown'}"
+
+
+def _order_ref(success: OrderSuccess) -> Mapping[str, object]:
+    return {"order_id": success.order.id}
+
+
+async def _current(run: Run[Any, Any], order_id: str) -> OrderRecord | None:
+    return (await shopping_of(run).orders.orders_by_ids([order_id]))[0]
+
+
+async def _admin_order_mutation(
+    run: Run[None, OrderAction], operation: str, code: type[Enum], target: OrderStatus
+) -> OrderOutcome:
+    arguments = run.arguments
+    shopping = shopping_of(run)
+
+    async def action() -> OrderOutcome:
+        try:
+            moved = await shopping.orders.transition(
+                arguments.order_id, target, actor=_actor(run), note=arguments.note
+            )
+        except DataSourceError as error:
+            return typed_error(error, code)
+        return OrderSuccess(moved)
+
+    async def decode(stored: Mapping[str, Any]) -> OrderOutcome:
+        found = await _current(run, str(stored["order_id"]))
+        return OrderSuccess(found) if found is not None else not_found(code, "order", "id")
+
+    return await once(
+        run,
+        operation,
+        check_idempotency_key(arguments.idempotency_key),
+        action,
+        encode=_order_ref,
+        decode=decode,
+        code=code,
+    )
+
+
+@uses(DataSource.SHOPPING_DB)
+async def order_fulfill(run: Run[None, OrderAction]) -> OrderOutcome:
+    """``Mutation.orderFulfill``: a PAID order was shipped (its units leave the stock)."""
+    return await _admin_order_mutation(
+        run, "orderFulfill", OrderFulfillErrorCode, OrderStatus.FULFILLED
+    )
+
+
+@uses(DataSource.SHOPPING_DB)
+async def order_cancel(run: Run[None, OrderAction]) -> OrderOutcome:
+    """``Mutation.orderCancel``: cancel an order awaiting payment (stock and code released)."""
+    return await _admin_order_mutation(
+        run, "orderCancel", OrderCancelErrorCode, OrderStatus.CANCELLED
+    )
+
+
+@uses(DataSource.SHOPPING_DB, DataSource.PAYMENTS)
+async def order_refund(run: Run[None, OrderAction]) -> OrderOutcome:
+    """``Mutation.orderRefund``: refund a PAID order's captured payment with the provider,
+    then record it (the order becomes REFUNDED and its stock is released)."""
+    arguments = run.arguments
+    code = OrderRefundErrorCode
+    shopping = shopping_of(run)
+
+    async def action() -> OrderOutcome:
+        current = await _current(run, arguments.order_id)
+        if current is None:
+            return not_found(code, "order", "id")
+        if current.status is not OrderStatus.PAID:
+            return ShoppingError(
+                code.ILLEGAL_TRANSITION,
+                f"The order is {current.status.value}: only PAID orders are refunded",
+                "id",
+                order_id=current.id,
+                order_status=current.status,
+            )
+        captured = next(
+            (
+                p
+                for p in await shopping.orders.payments(current.id)
+                if p.status is PaymentStatus.CAPTURED
+            ),
+            None,
+        )
+        if captured is None:
+            return ShoppingError(code.REFUND_FAILED, "The order has no captured payment", "id")
+        failure = await _refund_with_provider(run, captured, current.id)
+        if failure is not None:
+            return ShoppingError(code.REFUND_FAILED, failure, "id", order_id=current.id)
+        refund = PaymentResult(
+            provider=captured.provider,
+            provider_ref=captured.provider_ref,
+            status=PaymentStatus.REFUNDED,
+            amount=Money(captured.amount.amount, captured.amount.currency),
+        )
+        try:
+            refunded = await shopping.checkout.settle_payment(current.id, refund, actor=_actor(run))
+        except DataSourceError as error:
+            return typed_error(error, code)
+        return OrderSuccess(refunded)
+
+    async def decode(stored: Mapping[str, Any]) -> OrderOutcome:
+        found = await _current(run, str(stored["order_id"]))
+        return OrderSuccess(found) if found is not None else not_found(code, "order", "id")
+
+    return await once(
+        run,
+        "orderRefund",
+        check_idempotency_key(arguments.idempotency_key),
+        action,
+        encode=_order_ref,
+        decode=decode,
+        code=code,
+    )
+
+
+async def _refund_with_provider(
+    run: Run[Any, Any], payment: PaymentRecord, order_id: str
+) -> str | None:
+    """Refund ``payment`` with its provider; why it failed, or None."""
+    if payment.provider == FREE_ORDER_PROVIDER:
+        return None
+    provider = shopping_of(run).payments
+    if payment.provider != provider.name:
+        return f"The payment was taken by {payment.provider}, not by {provider.name}"
+    try:
+        await provider.refund(
+            payment.provider_ref, payment.amount, idempotency_key=f"{order_id}:refund"
+        )
+    except PaymentTimeout as error:
+        return str(error)
+    except ValueError as error:  # the provider refused (nothing captured under that reference)
+        return f"The payment provider refused the refund: {error}"
+    return None

@@ -1,0 +1,1 @@
+"""Shopping: carts, checkout and orders (backed by the PostgreSQL shopping store)."""
