@@ -1,0 +1,52 @@
+"""One benchmark server process: ``python -m bench.serve {graphql,handwritten} --port N``.
+
+Settings come from the environment, as in production; one uvicorn worker, no access log.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import uvicorn
+from fastapi import FastAPI
+
+from bench.handwritten import create_handwritten_app
+from bench.profiling import add_profile_routes
+from gateway.app import create_app
+from gateway.bootstrap import build_services
+from gateway.settings import Settings
+
+KINDS = ("graphql", "handwritten")
+
+
+def build_app(kind: str, *, profile: bool = False) -> FastAPI:
+    """The app of this kind over services built from the environment's settings."""
+    settings = Settings()
+    services = build_services(settings)
+    app = create_app(settings, services) if kind == "graphql" else create_handwritten_app(services)
+    if profile:
+        add_profile_routes(app)
+    return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the command line and serve until terminated."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("kind", choices=KINDS)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--profile", action="store_true", help="add the profiling routes")
+    args = parser.parse_args(argv)
+    uvicorn.run(
+        build_app(args.kind, profile=args.profile),
+        host="127.0.0.1",
+        port=args.port,
+        workers=1,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        log_level="warning",
+    )
+
+
+if __name__ == "__main__":
+    main()
