@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import weakref
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -137,18 +139,34 @@ class S3BlobStore:
 
 
 class PresignedAssetUrls:
-    """AssetUrls port: short-lived SigV4 presigned GET URLs (computed locally, no round trip)."""
+    """AssetUrls port: SigV4 presigned GET URLs (computed locally, no round trip).
 
-    def __init__(self, config: BucketConfig, expires_in_seconds: int) -> None:
+    Signing costs about a millisecond of CPU, and a listing signs dozens, so each URL is
+    reused for the first half of its lifetime (a client always gets at least half the TTL).
+    """
+
+    def __init__(
+        self, config: BucketConfig, expires_in_seconds: int, max_entries: int = 20_000
+    ) -> None:
         self._bucket = config.bucket
         self._expires = expires_in_seconds
         self._client = boto3.client("s3", **config.client_kwargs())
+        self._signed: OrderedDict[str, tuple[float, str]] = OrderedDict()
+        self._max_entries = max_entries
 
     def url_for(self, key: str) -> str:
-        """A presigned GET URL for ``key``."""
+        """A presigned GET URL for ``key`` valid for at least half the configured TTL."""
+        now = time.monotonic()
+        cached = self._signed.get(key)
+        if cached is not None and cached[0] > now:
+            return cached[1]
         url: str = self._client.generate_presigned_url(
             "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=self._expires
         )
+        self._signed[key] = (now + self._expires / 2, url)
+        self._signed.move_to_end(key)
+        if len(self._signed) > self._max_entries:
+            self._signed.popitem(last=False)
         return url
 
 

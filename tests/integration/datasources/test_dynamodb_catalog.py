@@ -95,3 +95,20 @@ async def test_unreachable_dynamodb_is_a_typed_error() -> None:
         await dead.catalog.products_by_ids(["x"])
     assert "DynamoDB table" in str(error.value)
     assert "http://127.0.0.1:9" in str(error.value)
+
+
+def test_presigned_urls_are_reused_for_half_their_lifetime(settings) -> None:
+    # given presigned asset URLs with a one-hour lifetime
+    from datasources.s3.blob_store import PresignedAssetUrls
+    from gateway.bootstrap import bucket_config
+
+    urls = PresignedAssetUrls(bucket_config(settings), expires_in_seconds=3600)
+    # when the same key is asked for twice and another key once
+    first = urls.url_for("models/a/lod0.glb")
+    again = urls.url_for("models/a/lod0.glb")
+    other = urls.url_for("models/b/lod0.glb")
+    # then the signature is reused for the same key, and each URL is signed for an hour
+    assert again == first
+    assert other != first
+    assert "X-Amz-Expires=3600" in first
+    assert "/models/a/lod0.glb?" in first
