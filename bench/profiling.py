@@ -155,6 +155,7 @@ class GcTimer:
     def summary(self) -> dict[str, Any]:
         """Seconds and runs per generation."""
         return {
+            "frozen": gc.get_freeze_count(),
             "seconds": sum(self.seconds.values()),
             "by_generation": {
                 str(g): {"runs": self.runs[g], "seconds": self.seconds[g]}

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bench import profiling
+from bench.checkout import render_checkout
 from bench.notes import notes
 
 if TYPE_CHECKING:
@@ -327,6 +328,7 @@ def render(run: BenchRun) -> str:
         *_ratios(run),
         *_trips(run),
         *_profiles(run),
+        *(render_checkout(run.checkout) if run.checkout is not None else []),
         "## Notes",
         "",
         *notes(run),

@@ -5,6 +5,9 @@
    (C) the gateway with DataLoaders and the resolver cache off.
 3. The same load on each: checks first, warm-up, then fixed concurrency for a fixed time.
 4. A CPU profile of (A), one request at a time.
+5. Checkout (``bench.checkout``): the oversell check repeated with random seeds on real
+   PostgreSQL, and checkoutComplete over HTTP next to a flow without idempotency and
+   reservations. ``--only checkout`` runs just this part (``--only api`` skips it).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from pathlib import Path
 import uvloop
 
 from bench.catalog import BenchCatalog, load_catalog
+from bench.checkout import CheckoutBench, render_checkout, run_checkout_bench
 from bench.checks import check_server
 from bench.measure import (
     Cell,
@@ -65,6 +69,7 @@ class BenchRun:
     profiles: list[ProfileResult]
     gate: QuietGate
     elapsed_seconds: float = 0.0
+    checkout: CheckoutBench | None = None
 
 
 def _environment(moto_port: int) -> dict[str, str]:
@@ -78,6 +83,8 @@ def _environment(moto_port: int) -> dict[str, str]:
         {
             "VITRINE_PROFILE": "test",
             "VITRINE_LOG_LEVEL": "WARNING",
+            # One driver sends every request with one API key: measure capacity, not quota.
+            "VITRINE_RATE_LIMIT": "false",
             "AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}",
             "AWS_ACCESS_KEY_ID": "bench",
             "AWS_SECRET_ACCESS_KEY": "bench",
@@ -160,6 +167,33 @@ async def _profile(
         server.stop()
 
 
+async def _checkout(args: argparse.Namespace, env: dict[str, str], log_dir: Path) -> CheckoutBench:
+    return await run_checkout_bench(
+        env,
+        log_dir,
+        database_url=args.database_url,
+        oversell_seconds=args.oversell_seconds,
+        oversell_shoppers=args.oversell_shoppers,
+        concurrency=args.checkout_concurrency,
+        warmup_seconds=args.checkout_warmup,
+        seconds=args.checkout_duration,
+    )
+
+
+async def run_checkout_only(args: argparse.Namespace) -> CheckoutBench:
+    """Only the checkout part (moto for the catalog, PostgreSQL for the rest)."""
+    with tempfile.TemporaryDirectory(prefix="vitrine-bench-") as tmp:
+        log_dir = Path(tmp)
+        moto_port = free_port()
+        env = _environment(moto_port)
+        moto = moto_server(moto_port, env, log_dir)
+        moto.start()
+        try:
+            return await _checkout(args, env, log_dir)
+        finally:
+            moto.stop()
+
+
 async def run(args: argparse.Namespace) -> BenchRun:
     """Start the stack, seed, measure every server, profile (A)."""
     started = datetime.now(UTC)
@@ -195,11 +229,13 @@ async def run(args: argparse.Namespace) -> BenchRun:
                     spec, env, scenarios, plan, moto, log_dir, reference, gate
                 )
             profiles = await _profile(env, scenarios, args.profile_requests, moto, log_dir, gate)
+            checkout = await _checkout(args, env, log_dir) if args.only == "all" else None
         finally:
             moto.stop()
     result = BenchRun(
         started, load_average, args.argv, plan, catalog, settings, cells, profiles, gate
     )
+    result.checkout = checkout
     result.elapsed_seconds = (datetime.now(UTC) - started).total_seconds()
     return result
 
@@ -221,9 +257,41 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--retries", type=int, default=1, help="re-measurements of a disturbed cell"
     )
-    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument(
+        "--only",
+        choices=("all", "api", "checkout"),
+        default="all",
+        help="api: skip the checkout part; checkout: only it (report to --output if given)",
+    )
+    parser.add_argument(
+        "--oversell-seconds", type=float, default=60.0, help="budget of the oversell runs"
+    )
+    parser.add_argument("--oversell-shoppers", type=int, default=200, help="per oversell run")
+    parser.add_argument("--checkout-concurrency", type=int, default=50)
+    parser.add_argument("--checkout-warmup", type=float, default=3.0, help="seconds per flow")
+    parser.add_argument("--checkout-duration", type=float, default=15.0, help="seconds per flow")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("DATABASE_URL"),
+        help="PostgreSQL server for the checkout part (default: DATABASE_URL, else "
+        "127.0.0.1:5432, else a private temporary cluster); a fresh database is made on it",
+    )
+    parser.add_argument("--output", type=Path, default=None, help="default docs/benchmarks.md")
     args = parser.parse_args(argv)
     args.argv = sys.argv[1:] if argv is None else argv
+    if args.only == "checkout":
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            checkout = runner.run(run_checkout_only(args))
+        section = "\n".join(render_checkout(checkout)).rstrip() + "\n"
+        if args.output is None:
+            print(section)
+        else:
+            args.output.parent.mkdir(parents=True, exist_ok=True)
+            args.output.write_text(section)
+            _say(f"wrote {args.output}")
+        _say(f"checkout part took {checkout.elapsed_seconds:.0f} s")
+        return
+    args.output = args.output or ROOT / "docs" / "benchmarks.md"
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         result = runner.run(run(args))
     args.output.parent.mkdir(parents=True, exist_ok=True)

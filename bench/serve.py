@@ -10,6 +10,7 @@ import argparse
 import uvicorn
 from fastapi import FastAPI
 
+from bench.baseline import make_unsafe, with_static_tokens
 from bench.handwritten import create_handwritten_app
 from bench.profiling import add_profile_routes
 from gateway.app import create_app
@@ -19,10 +20,17 @@ from gateway.settings import Settings
 KINDS = ("graphql", "handwritten")
 
 
-def build_app(kind: str, *, profile: bool = False) -> FastAPI:
-    """The app of this kind over services built from the environment's settings."""
+def build_app(
+    kind: str, *, profile: bool = False, static_tokens: bool = False, unsafe_checkout: bool = False
+) -> FastAPI:
+    """The app of this kind over services built from the environment's settings
+    (``static_tokens`` and ``unsafe_checkout``: see ``bench.baseline``)."""
     settings = Settings()
     services = build_services(settings)
+    if static_tokens:
+        services = with_static_tokens(services)
+    if unsafe_checkout:
+        services = make_unsafe(services)
     app = create_app(settings, services) if kind == "graphql" else create_handwritten_app(services)
     if profile:
         add_profile_routes(app)
@@ -35,9 +43,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("kind", choices=KINDS)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--profile", action="store_true", help="add the profiling routes")
+    parser.add_argument("--static-tokens", action="store_true", help="trust bench:<sub> tokens")
+    parser.add_argument(
+        "--unsafe-checkout",
+        action="store_true",
+        help="checkout without idempotency and reservations (bench.baseline)",
+    )
     args = parser.parse_args(argv)
     uvicorn.run(
-        build_app(args.kind, profile=args.profile),
+        build_app(
+            args.kind,
+            profile=args.profile,
+            static_tokens=args.static_tokens,
+            unsafe_checkout=args.unsafe_checkout,
+        ),
         host="127.0.0.1",
         port=args.port,
         workers=1,

@@ -10,6 +10,14 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from datasources.job_records import (
+    IngestJobRecord,
+    JobError,
+    QueuedMessage,
+    UploadedObject,
+    UploadTicket,
+)
+from datasources.rate_limit import BucketConfig, Throttle
 from datasources.records import (
     AssetRecord,
     CategoryRecord,
@@ -154,6 +162,23 @@ class KeyValueCache(Protocol):
 
     async def check(self) -> None:
         """Raise DataSourceUnavailable unless the cache answers."""
+        ...
+
+
+class RateLimiter(Protocol):
+    """Leaky buckets per identity, charged with query cost: Redis or in-process."""
+
+    @property
+    def config(self) -> BucketConfig:
+        """The bucket's size and restore rate."""
+        ...
+
+    async def charge(self, key: str, cost: float) -> Throttle:
+        """Take ``cost`` points from ``key``'s bucket if it holds them; refuse otherwise."""
+        ...
+
+    async def check(self) -> None:
+        """Raise DataSourceUnavailable unless the limiter's store answers."""
         ...
 
 
@@ -468,4 +493,101 @@ class PaymentProvider(Protocol):
 
     async def refund(self, provider_ref: str, amount: Money, *, idempotency_key: str) -> None:
         """Refund a captured payment."""
+        ...
+
+
+# --- ingest jobs: uploads, job records, the job queue ---------------------------------------
+
+
+class AssetUploads(Protocol):
+    """Direct browser uploads to object storage (presigned S3 POST) and their inspection."""
+
+    def presign_post(
+        self, key: str, content_type: str, max_bytes: int, expires_in_seconds: int
+    ) -> tuple[str, dict[str, str]]:
+        """URL and form fields of a POST that may store at most ``max_bytes`` at ``key``."""
+        ...
+
+    async def head(self, key: str) -> UploadedObject | None:
+        """Size and type of the object at ``key``, or None when nothing was uploaded."""
+        ...
+
+
+class JobStore(Protocol):
+    """Ingest job records; every transition is conditional (at-least-once delivery safe)."""
+
+    async def create_upload(self, ticket: UploadTicket, product_id: str, file_name: str) -> None:
+        """Remember an upload ticket until it is finalized."""
+        ...
+
+    async def upload(self, upload_id: str) -> tuple[UploadTicket, str, str] | None:
+        """(ticket, product id, file name) of an upload, or None."""
+        ...
+
+    async def create_job(self, job: IngestJobRecord) -> IngestJobRecord:
+        """Store a new QUEUED job; AlreadyExists when its id is taken."""
+        ...
+
+    async def jobs_by_ids(self, ids: Sequence[str]) -> list[IngestJobRecord | None]:
+        """Jobs for ``ids``, None where absent."""
+        ...
+
+    async def claim(
+        self, job_id: str, worker_id: str, lease_seconds: float, now: datetime
+    ) -> IngestJobRecord | None:
+        """Move a QUEUED job (or a RUNNING one whose lease ran out) to RUNNING with one more
+        attempt; None when it is finished or another worker holds it."""
+        ...
+
+    async def heartbeat(
+        self, job_id: str, attempt: int, lease_seconds: float, progress: int, now: datetime
+    ) -> bool:
+        """Extend the lease of the running ``attempt`` and record progress; False if lost."""
+        ...
+
+    async def release(self, job_id: str, attempt: int) -> bool:
+        """Give the running ``attempt`` back (RUNNING → QUEUED) so another worker may claim it."""
+        ...
+
+    async def succeed(
+        self,
+        job_id: str,
+        attempt: int,
+        asset_id: str,
+        output_keys: Sequence[str],
+        now: datetime,
+    ) -> bool:
+        """Mark the running ``attempt`` SUCCEEDED; False if the job moved on."""
+        ...
+
+    async def fail(
+        self, job_id: str, error: JobError, now: datetime, attempt: int | None = None
+    ) -> bool:
+        """Mark an unfinished job FAILED (only the running ``attempt`` when given)."""
+        ...
+
+
+class JobQueue(Protocol):
+    """The ingest job queue (SQS standard queue with a dead-letter queue)."""
+
+    async def send(self, body: str) -> str:
+        """Enqueue ``body``; the message id."""
+        ...
+
+    async def receive(
+        self, max_messages: int, wait_seconds: int, visibility_timeout: int | None = None
+    ) -> list[QueuedMessage]:
+        """Long-poll up to ``max_messages`` messages."""
+        ...
+
+    async def delete(self, receipt_handle: str) -> None:
+        """Acknowledge a message."""
+        ...
+
+    async def change_visibility(self, receipt_handle: str, seconds: int) -> None:
+        """Hide a message for ``seconds`` more (0 releases it now)."""
+        ...
+
+    async def check(self) -> None:
+        """Raise DataSourceUnavailable unless the queue answers."""
         ...

@@ -10,17 +10,23 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from datasources.cache.in_process import InProcessCache
 from datasources.cache.redis_cache import RedisCache
 from datasources.dynamodb.catalog import DynamoDBCatalog
+from datasources.dynamodb.jobs import DynamoDBJobStore
 from datasources.dynamodb.models import TableConfig
 from datasources.errors import DataSourceUnavailable
 from datasources.payments.simulated import TestPaymentProvider
-from datasources.ports import AssetUrls, KeyValueCache, PaymentProvider
+from datasources.ports import AssetUrls, KeyValueCache, PaymentProvider, RateLimiter
 from datasources.postgres.engine import create_engine
 from datasources.postgres.shopping import shopping_stores
 from datasources.pricing import FlatRateShipping, PercentageTax
+from datasources.rate_limit import BucketConfig as RateLimitBucket
+from datasources.rate_limit.in_process import InProcessRateLimiter
+from datasources.rate_limit.redis_limiter import RedisRateLimiter
 from datasources.s3.blob_store import BucketConfig, CdnAssetUrls, PresignedAssetUrls, S3BlobStore
+from datasources.s3.uploads import S3AssetUploads
+from datasources.sqs.job_queue import QueueConfig, SqsJobQueue
 from gateway.cognito import CognitoConfig, CognitoNotConfigured, CognitoVerifier, TokenVerifier
 from gateway.settings import PaymentProviderName, Settings
-from resolvers.context import DataSources, ShoppingSources
+from resolvers.context import DataSources, JobSources, ShoppingSources
 
 
 class StartupCheckFailed(RuntimeError):
@@ -40,12 +46,21 @@ class Services:
     """The shopping store on PostgreSQL; None when DATABASE_URL is unset."""
     engine: AsyncEngine | None = None
     """The PostgreSQL engine behind ``shopping`` (disposed by ``close``)."""
+    ingest: IngestServices | None = None
+    """Direct uploads, ingest job records and the job queue."""
+    rate_limiter: RateLimiter | None = None
+    """Leaky buckets per identity (Redis or in-process); None when rate limiting is off."""
 
     async def close(self) -> None:
         """Release the clients bound to the running event loop, and the database pool."""
         await self.blobs.close()
+        if self.ingest is not None:
+            await self.ingest.uploads.close()
+            await self.ingest.queue.close()
         if isinstance(self.cache, RedisCache):
             await self.cache.close()
+        if isinstance(self.rate_limiter, RedisRateLimiter):
+            await self.rate_limiter.close()
         if self.engine is not None:
             await self.engine.dispose()
 
@@ -57,7 +72,45 @@ class Services:
             asset_urls=self.asset_urls,
             cache=self.cache,
             shopping=self.shopping,
+            jobs=None if self.ingest is None else self.ingest.sources(),
         )
+
+
+@dataclass(frozen=True)
+class IngestServices:
+    """The ingest adapters with their concrete types (the worker uses them too)."""
+
+    uploads: S3AssetUploads
+    jobs: DynamoDBJobStore
+    queue: SqsJobQueue
+    upload_max_bytes: int
+    upload_url_ttl_seconds: int
+
+    def sources(self) -> JobSources:
+        """The job data sources resolvers see."""
+        return JobSources(
+            uploads=self.uploads,
+            jobs=self.jobs,
+            queue=self.queue,
+            upload_max_bytes=self.upload_max_bytes,
+            upload_url_ttl_seconds=self.upload_url_ttl_seconds,
+        )
+
+
+def queue_config(settings: Settings) -> QueueConfig:
+    """Where the ingest job queue and its dead-letter queue are."""
+    return QueueConfig(
+        queue_name=settings.render_queue,
+        dead_letter_queue_name=settings.render_dead_letter_queue,
+        region=settings.aws_region,
+        max_receive_count=settings.render_max_receive_count,
+        visibility_timeout_seconds=settings.render_visibility_timeout_seconds,
+        endpoint_url=settings.aws_endpoint_url,
+        access_key_id=settings.aws_access_key_id,
+        secret_access_key=settings.secret_access_key(),
+        connect_timeout_seconds=float(settings.connect_timeout_seconds),
+        max_attempts=settings.max_retry_attempts + 1,
+    )
 
 
 def table_config(settings: Settings) -> TableConfig:
@@ -134,6 +187,20 @@ def build_shopping(
     )
 
 
+def build_rate_limiter(settings: Settings) -> RateLimiter | None:
+    """Leaky buckets on REDIS_URL when set (shared by every gateway process), else in-process;
+    None when VITRINE_RATE_LIMIT is off."""
+    if not settings.rate_limit:
+        return None
+    bucket = RateLimitBucket(
+        capacity=float(settings.rate_limit_bucket),
+        restore_rate=settings.rate_limit_restore_rate,
+    )
+    if settings.redis_url:
+        return RedisRateLimiter(settings.redis_url, bucket)
+    return InProcessRateLimiter(bucket)
+
+
 def build_services(settings: Settings) -> Services:
     """Every adapter, configured from ``settings`` (no network I/O)."""
     bucket = bucket_config(settings)
@@ -146,22 +213,35 @@ def build_services(settings: Settings) -> Services:
         RedisCache(settings.redis_url) if settings.redis_url else InProcessCache()
     )
     engine = build_database_engine(settings)
+    catalog = DynamoDBCatalog(table_config(settings))
+    ingest = IngestServices(
+        uploads=S3AssetUploads(bucket),
+        jobs=DynamoDBJobStore(table_config(settings), catalog.models),
+        queue=SqsJobQueue(queue_config(settings)),
+        upload_max_bytes=settings.upload_max_bytes,
+        upload_url_ttl_seconds=settings.upload_url_ttl_seconds,
+    )
     return Services(
-        catalog=DynamoDBCatalog(table_config(settings)),
+        catalog=catalog,
         blobs=S3BlobStore(bucket),
         asset_urls=asset_urls,
         cache=cache,
         tokens=build_token_verifier(settings),
         shopping=None if engine is None else build_shopping(settings, engine),
         engine=engine,
+        ingest=ingest,
+        rate_limiter=build_rate_limiter(settings),
     )
 
 
 async def provision(services: Services) -> None:
-    """Create the table and bucket when missing (local stack and tests; CDK does it on AWS)."""
+    """Create the table, bucket and job queues when missing (local stack and tests; CDK
+    does it on AWS)."""
     await check_services(services, include_resources=False)
     await services.catalog.ensure_table()
     await services.blobs.ensure_bucket()
+    if services.ingest is not None:
+        await services.ingest.queue.ensure_queues()
 
 
 async def check_services(

@@ -34,6 +34,7 @@ from gateway.logging_setup import configure_logging
 from gateway.runtime import LOCAL_AWS_CREDENTIALS, local_stack, prepare
 from gateway.seed import SeedReport, seed_demo_catalog
 from gateway.settings import LOCAL_API_KEY, Settings
+from gateway.worker_cli import worker_command
 from render_jobs.ingest.cli import ingest_app
 
 app = typer.Typer(help="Vitrine: a GraphQL gateway for 3D commerce.", no_args_is_help=True)
@@ -42,6 +43,7 @@ local_app = typer.Typer(help="The embedded local stack.", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
 app.add_typer(local_app, name="local")
 app.add_typer(ingest_app, name="ingest")
+app.command("worker")(worker_command)
 
 console = Console(stderr=True)
 

@@ -65,6 +65,30 @@ class Settings(BaseSettings):
     render_queue: str = Field(
         default="vitrine-render-jobs", validation_alias="VITRINE_RENDER_QUEUE"
     )
+    render_dead_letter_queue: str = Field(
+        default="vitrine-render-jobs-dlq", validation_alias="VITRINE_RENDER_DLQ"
+    )
+    render_max_receive_count: int = Field(
+        default=3, ge=1, le=1000, validation_alias="VITRINE_RENDER_MAX_RECEIVE_COUNT"
+    )
+    render_visibility_timeout_seconds: int = Field(
+        default=120, ge=1, le=43_200, validation_alias="VITRINE_RENDER_VISIBILITY_TIMEOUT"
+    )
+    upload_max_bytes: int = Field(
+        default=100 * 1024 * 1024, ge=1, validation_alias="VITRINE_UPLOAD_MAX_BYTES"
+    )
+    upload_url_ttl_seconds: int = Field(
+        default=600, ge=60, le=900, validation_alias="VITRINE_UPLOAD_URL_TTL"
+    )
+    worker_concurrency: int = Field(
+        default=2, ge=1, le=64, validation_alias="VITRINE_WORKER_CONCURRENCY"
+    )
+    worker_wait_seconds: int = Field(
+        default=20, ge=0, le=20, validation_alias="VITRINE_WORKER_WAIT_SECONDS"
+    )
+    worker_retry_delay_seconds: int = Field(
+        default=30, ge=0, le=43_200, validation_alias="VITRINE_WORKER_RETRY_DELAY"
+    )
     asset_cdn_base_url: str | None = Field(default=None, validation_alias="VITRINE_ASSET_CDN_URL")
     asset_url_ttl_seconds: int = Field(default=3600, validation_alias="VITRINE_ASSET_URL_TTL")
 
@@ -135,10 +159,58 @@ class Settings(BaseSettings):
     max_retry_attempts: int = Field(default=1, ge=0, validation_alias="VITRINE_MAX_RETRIES")
     log_level: str = Field(default="INFO", validation_alias="VITRINE_LOG_LEVEL")
 
+    # Limits and cost (docs/configuration.md, "Limits, cost and rate limiting").
+    max_depth: int = Field(default=15, ge=1, validation_alias="VITRINE_MAX_DEPTH")
+    max_aliases: int = Field(default=30, ge=0, validation_alias="VITRINE_MAX_ALIASES")
+    max_fields: int = Field(default=500, ge=1, validation_alias="VITRINE_MAX_FIELDS")
+    max_directives: int = Field(default=30, ge=0, validation_alias="VITRINE_MAX_DIRECTIVES")
+    max_tokens: int = Field(default=5000, ge=100, validation_alias="VITRINE_MAX_TOKENS")
+    max_query_cost: int = Field(default=1000, ge=1, validation_alias="VITRINE_MAX_QUERY_COST")
+    cost_list_size: int = Field(default=3, ge=1, validation_alias="VITRINE_COST_LIST_SIZE")
+    rate_limit: bool = Field(default=True, validation_alias="VITRINE_RATE_LIMIT")
+    rate_limit_bucket: int = Field(default=2000, ge=1, validation_alias="VITRINE_RATE_LIMIT_BUCKET")
+    rate_limit_restore_rate: float = Field(
+        default=100.0, gt=0, validation_alias="VITRINE_RATE_LIMIT_RESTORE_RATE"
+    )
+    max_body_bytes: int = Field(default=262_144, ge=1024, validation_alias="VITRINE_MAX_BODY_BYTES")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="VITRINE_CORS_ORIGINS"
+    )
+    field_suggestions: bool | None = Field(
+        default=None, validation_alias="VITRINE_FIELD_SUGGESTIONS"
+    )
+    """'Did you mean' hints in validation messages; unset: on except in production."""
+
     @field_validator("cognito_user_pool_id", "cognito_issuer", "cognito_jwks_url", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        """A JSON list or a comma-separated string of origins."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [part.strip().rstrip("/") for part in text.split(",") if part.strip()]
+
+    @model_validator(mode="after")
+    def _bucket_holds_a_query(self) -> Self:
+        if self.rate_limit_bucket < self.max_query_cost:
+            raise ValueError(
+                "VITRINE_RATE_LIMIT_BUCKET must be at least VITRINE_MAX_QUERY_COST "
+                "(otherwise the most expensive allowed query could never run)"
+            )
+        return self
+
+    def suggestions_enabled(self) -> bool:
+        """Whether validation messages keep graphql-core's 'Did you mean' hints."""
+        if self.field_suggestions is None:
+            return self.profile is not Profile.PRODUCTION
+        return self.field_suggestions
 
     @field_validator("cognito_app_client_ids", mode="before")
     @classmethod
@@ -201,6 +273,10 @@ class Settings(BaseSettings):
                 "COGNITO_JWKS_URL must be the user pool's HTTPS JWKS URL in production, "
                 "not a local stack"
             )
+        if self.field_suggestions:
+            problems.append("VITRINE_FIELD_SUGGESTIONS must not be true in production")
+        if "*" in self.cors_origins:
+            problems.append("VITRINE_CORS_ORIGINS must list origins, not '*', in production")
         if problems:
             raise ValueError("Unsafe production settings: " + "; ".join(problems))
         return self

@@ -8,6 +8,7 @@ from typing import Any
 
 from datasources.loaders import Loaders
 from datasources.ports import (
+    AssetUploads,
     AssetUrls,
     BlobStore,
     CartStore,
@@ -16,6 +17,8 @@ from datasources.ports import (
     DiscountCodes,
     IdempotencyStore,
     Inventory,
+    JobQueue,
+    JobStore,
     KeyValueCache,
     OrderStore,
     PaymentProvider,
@@ -68,6 +71,17 @@ class ShoppingSources:
 
 
 @dataclass(frozen=True)
+class JobSources:
+    """Direct uploads, ingest job records and the job queue, with the upload limits."""
+
+    uploads: AssetUploads
+    jobs: JobStore
+    queue: JobQueue
+    upload_max_bytes: int
+    upload_url_ttl_seconds: int
+
+
+@dataclass(frozen=True)
 class DataSources:
     """The named data sources resolvers may use, built once by the gateway's bootstrap.
 
@@ -80,6 +94,8 @@ class DataSources:
     asset_urls: AssetUrls
     cache: KeyValueCache
     shopping: ShoppingSources | None = None
+    jobs: JobSources | None = None
+    """Uploads and ingest jobs; None where no queue is configured (unit tests)."""
 
 
 class Context:

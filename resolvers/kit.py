@@ -35,6 +35,7 @@ class DataSource(StrEnum):
     RESOLVER_CACHE = "ResolverCache"
     SHOPPING_DB = "ShoppingDatabase"
     PAYMENTS = "PaymentProvider"
+    JOB_QUEUE = "RenderJobQueue"
     NONE = "NONE"
 
 

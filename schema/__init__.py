@@ -9,6 +9,8 @@ import strawberry
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
+from schema.assets.mutations import AssetMutation
+from schema.assets.queries import AssetQuery
 from schema.catalog.mutations import CatalogMutation
 from schema.catalog.queries import CatalogQuery
 from schema.catalog.types import Asset3D, Category, Product
@@ -19,12 +21,12 @@ from schema.shopping.types import Cart, Order
 
 
 @strawberry.type
-class Query(CatalogQuery, ShoppingQuery):
+class Query(CatalogQuery, ShoppingQuery, AssetQuery):
     """Root query."""
 
 
 @strawberry.type
-class Mutation(CatalogMutation, ShoppingMutation):
+class Mutation(CatalogMutation, ShoppingMutation, AssetMutation):
     """Root mutation."""
 
 

@@ -10,6 +10,8 @@ SLUG       SLUG#<slug>          SLUG        -                     -
 CATEGORY   CATEGORY#<id>        CATEGORY    CATEGORY              <position>#<id>
 ASSET      ASSET#<id>           ASSET       -                     -
 STOCK      SKU#<sku>            STOCK       -                     -
+UPLOAD     UPLOAD#<id>          UPLOAD      -                     -
+JOB        JOB#<id>             JOB         -                     -
 =========  ===================  ==========  ====================  ======================
 
 The table name, region, endpoint and credentials come from settings, so the classes are
@@ -60,6 +62,8 @@ class CatalogModels:
     category: type[Any]
     asset: type[Any]
     stock: type[Any]
+    upload: type[Any]
+    job: type[Any]
 
 
 def build_models(config: TableConfig) -> CatalogModels:
@@ -148,6 +152,32 @@ def build_models(config: TableConfig) -> CatalogModels:
         quantity_available = NumberAttribute()
         low_stock_threshold = NumberAttribute()
 
+    class UploadItem(CatalogItem, discriminator="UPLOAD"):
+        upload_id = UnicodeAttribute()
+        product_id = UnicodeAttribute()
+        object_key = UnicodeAttribute()
+        file_name = UnicodeAttribute()
+        content_type = UnicodeAttribute()
+        max_bytes = NumberAttribute()
+        expires_at = UTCDateTimeAttribute()
+
+    class JobItem(CatalogItem, discriminator="JOB"):
+        job_id = UnicodeAttribute()
+        product_id = UnicodeAttribute()
+        upload_key = UnicodeAttribute()
+        file_name = UnicodeAttribute()
+        status = UnicodeAttribute()
+        attempts = NumberAttribute()
+        progress = NumberAttribute()
+        error = JSONAttribute(null=True)
+        output_keys = ListAttribute(of=UnicodeAttribute, null=True)
+        asset_id = UnicodeAttribute(null=True)
+        worker_id = UnicodeAttribute(null=True)
+        lease_until = UTCDateTimeAttribute(null=True)
+        queued_at = UTCDateTimeAttribute()
+        started_at = UTCDateTimeAttribute(null=True)
+        finished_at = UTCDateTimeAttribute(null=True)
+
     return CatalogModels(
         item=CatalogItem,
         product=ProductItem,
@@ -155,6 +185,8 @@ def build_models(config: TableConfig) -> CatalogModels:
         category=CategoryItem,
         asset=AssetItem,
         stock=StockItem,
+        upload=UploadItem,
+        job=JobItem,
     )
 
 
@@ -181,3 +213,13 @@ def asset_key(asset_id: str) -> tuple[str, str]:
 def stock_key(sku: str) -> tuple[str, str]:
     """Primary key of a SKU's availability counter."""
     return f"SKU#{sku}", "STOCK"
+
+
+def upload_key(upload_id: str) -> tuple[str, str]:
+    """Primary key of an upload ticket."""
+    return f"UPLOAD#{upload_id}", "UPLOAD"
+
+
+def job_key(job_id: str) -> tuple[str, str]:
+    """Primary key of an ingest job."""
+    return f"JOB#{job_id}", "JOB"

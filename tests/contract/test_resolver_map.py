@@ -96,6 +96,11 @@ def test_every_query_and_mutation_field_carries_an_auth_directive() -> None:
         "orderFulfill": ADMIN_ONLY,
         "orderCancel": ADMIN_ONLY,
         "orderRefund": ADMIN_ONLY,
+        "createAssetUpload": ADMIN_ONLY,
+        "finalizeAssetUpload": ADMIN_ONLY,
+    }
+    assert {row.field_name: row.auth for row in roots if row.field_name == "renderJob"} == {
+        "renderJob": ADMIN_ONLY
     }
     shopping_queries = {"cart", "order", "myOrders", "orders"}
     assert {row.field_name: row.auth for row in roots if row.field_name in shopping_queries} == {

@@ -39,10 +39,8 @@ async def test_graphiql_works_offline(gateway_url: str) -> None:
         await page.goto(f"{gateway_url}/graphql", wait_until="networkidle")
         await page.wait_for_selector(".graphiql-container", timeout=15_000)
         await page.click(".graphiql-execute-button")
-        await page.wait_for_function(
-            "document.querySelector('.result-window')?.innerText.includes('totalCount')",
-            timeout=15_000,
-        )
+        # (a selector, not a JS predicate: the page's CSP forbids eval, Playwright's included)
+        await page.wait_for_selector(".result-window:has-text('totalCount')", timeout=15_000)
         result = await page.inner_text(".result-window")
         ARTIFACTS.mkdir(exist_ok=True)
         await page.screenshot(path=str(ARTIFACTS / "graphiql.png"))

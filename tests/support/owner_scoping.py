@@ -159,7 +159,7 @@ SCOPED: list[Scoped] = [
         "Query.myOrders",
         MY_ORDERS,
         "a_order",
-        lambda i, w: {"first": 100},
+        lambda i, w: {"first": 20},
         lambda data: [n["id"] for n in data["myOrders"]["nodes"]],
         [],
     ),

@@ -1,0 +1,146 @@
+"""Ingest jobs: the job record kept in DynamoDB and the versioned queue message.
+
+A job moves QUEUED → RUNNING → SUCCEEDED | FAILED; a RUNNING job whose worker died goes back
+to RUNNING under the next claim (``attempts`` counts the claims). Every transition is a
+conditional write, so a message delivered twice is processed once.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+MESSAGE_VERSION = 1
+
+
+class JobStatus(StrEnum):
+    """Where an ingest job is."""
+
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+
+    @property
+    def finished(self) -> bool:
+        """Whether the job will not change any more."""
+        return self in {JobStatus.SUCCEEDED, JobStatus.FAILED}
+
+
+@dataclass(frozen=True, slots=True)
+class JobError:
+    """Why a job failed: the check that refused the file (or ``pipeline``), where, and why."""
+
+    check: str
+    where: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class JobTimings:
+    """When a job was queued, last started and finished."""
+
+    queued_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+    @property
+    def run_seconds(self) -> float | None:
+        """Seconds from the last start to the end, once finished."""
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+@dataclass(frozen=True, slots=True)
+class IngestJobRecord:
+    """One ingest of an uploaded file into a product's 3D asset."""
+
+    id: str
+    product_id: str
+    upload_key: str
+    file_name: str
+    status: JobStatus
+    timings: JobTimings
+    attempts: int = 0
+    progress: int = 0
+    error: JobError | None = None
+    output_keys: tuple[str, ...] = ()
+    asset_id: str | None = None
+    worker_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UploadTicket:
+    """A presigned S3 POST: where the browser posts, and the form fields to send with it."""
+
+    upload_id: str
+    key: str
+    url: str
+    fields: dict[str, str]
+    expires_at: datetime
+    max_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class UploadedObject:
+    """What HeadObject says about an uploaded file."""
+
+    key: str
+    byte_size: int
+    content_type: str | None
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedMessage:
+    """A message received from the job queue."""
+
+    message_id: str
+    receipt_handle: str
+    body: str
+    receive_count: int
+
+
+class BadJobMessage(ValueError):
+    """A queue message that is not a job message this worker understands."""
+
+
+@dataclass(frozen=True, slots=True)
+class IngestJobMessage:
+    """The versioned body of an ingest job message."""
+
+    job_id: str
+    upload_key: str
+    product_id: str
+    v: int = MESSAGE_VERSION
+
+    def to_json(self) -> str:
+        """The message body."""
+        return json.dumps(
+            {
+                "v": self.v,
+                "job_id": self.job_id,
+                "upload_key": self.upload_key,
+                "product_id": self.product_id,
+            },
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def parse(cls, body: str) -> IngestJobMessage:
+        """Parse a body; BadJobMessage for junk or an unknown version."""
+        try:
+            raw: Any = json.loads(body)
+        except ValueError as error:
+            raise BadJobMessage(f"not JSON: {error}") from error
+        if not isinstance(raw, dict) or raw.get("v") != MESSAGE_VERSION:
+            raise BadJobMessage(f"not a version {MESSAGE_VERSION} job message")
+        values = [raw.get(name) for name in ("job_id", "upload_key", "product_id")]
+        if not all(isinstance(value, str) and value for value in values):
+            raise BadJobMessage("job_id, upload_key and product_id must be non-empty strings")
+        job_id, upload_key, product_id = (str(value) for value in values)
+        return cls(job_id=job_id, upload_key=upload_key, product_id=product_id)

@@ -1,0 +1,1 @@
+"""3D asset uploads and ingest jobs."""
