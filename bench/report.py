@@ -100,6 +100,15 @@ def _setup(run: BenchRun) -> list[str]:
         f"- **Load**: a closed loop of {plan.concurrency} concurrent keep-alive httpx clients in the "
         f"driver process; per cell {plan.warmup_seconds:.0f} s warm-up, then "
         f"{plan.seconds:.0f} s measured (at most {plan.max_requests} requests).",
+        *(
+            [
+                "- **Rate limit off** (`VITRINE_RATE_LIMIT=false`): one driver sends everything "
+                "with one API key, so the per-client quota would measure itself; query cost "
+                "analysis still runs on every request."
+            ]
+            if getattr(run.settings, "rate_limit", None) is False
+            else []
+        ),
         "- **Other processes**: before each measurement the driver waits until processes "
         "outside the benchmark use under 10% of the CPU, and measures a disturbed cell again "
         "(waits and re-measurements share a budget; see *others busy* and the notes).",

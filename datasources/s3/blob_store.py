@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
-import weakref
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import aioboto3
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from datasources.aws_clients import LoopBoundClients
 from datasources.errors import DataSourceUnavailable, NotFound
 from datasources.instrumentation import record_call
 
@@ -55,25 +53,15 @@ class S3BlobStore:
 
     def __init__(self, config: BucketConfig) -> None:
         self._config = config
-        self._session = aioboto3.Session()
-        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._clients = LoopBoundClients("s3", config.client_kwargs())
 
     @asynccontextmanager
     async def _s3(self) -> AsyncIterator[Any]:
-        loop = asyncio.get_running_loop()
-        client = self._clients.get(loop)
-        if client is None:
-            client = await self._session.client("s3", **self._config.client_kwargs()).__aenter__()
-            self._clients[loop] = client
-        yield client
+        yield await self._clients.get()
 
     async def close(self) -> None:
         """Close the client of the running loop."""
-        client = self._clients.pop(asyncio.get_running_loop(), None)
-        if client is not None:
-            await client.__aexit__(None, None, None)
+        await self._clients.close()
 
     def _unavailable(self, error: Exception) -> DataSourceUnavailable:
         where = self._config.endpoint_url or "AWS"

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
-import aioboto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from datasources.aws_clients import LoopBoundClients
 from datasources.errors import DataSourceUnavailable
 from datasources.instrumentation import record_call
 from datasources.job_records import QueuedMessage
@@ -55,10 +53,7 @@ class SqsJobQueue:
     def __init__(self, config: QueueConfig, *, dead_letters: bool = False) -> None:
         self._config = config
         self._name = config.dead_letter_queue_name if dead_letters else config.queue_name
-        self._session = aioboto3.Session()
-        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._clients = LoopBoundClients("sqs", config.client_kwargs())
         self._urls: dict[str, str] = {}
 
     @property
@@ -71,18 +66,11 @@ class SqsJobQueue:
         return SqsJobQueue(self._config, dead_letters=True)
 
     async def _sqs(self) -> Any:
-        loop = asyncio.get_running_loop()
-        client = self._clients.get(loop)
-        if client is None:
-            client = await self._session.client("sqs", **self._config.client_kwargs()).__aenter__()
-            self._clients[loop] = client
-        return client
+        return await self._clients.get()
 
     async def close(self) -> None:
         """Close the client of the running loop."""
-        client = self._clients.pop(asyncio.get_running_loop(), None)
-        if client is not None:
-            await client.__aexit__(None, None, None)
+        await self._clients.close()
 
     def _unavailable(self, error: Exception) -> DataSourceUnavailable:
         where = self._config.endpoint_url or "AWS"
