@@ -353,6 +353,25 @@ def _cart_replay(
     return decode
 
 
+async def _cart_once(
+    run: Run[Any, Any],
+    operation: str,
+    idempotency_key: str | None,
+    code: type[Enum],
+    action: Callable[[], Awaitable[CartOutcome]],
+) -> CartOutcome:
+    """Run a cart mutation once per idempotency key; a replay re-reads the stored cart."""
+    return await once(
+        run,
+        operation,
+        check_idempotency_key(idempotency_key),
+        action,
+        encode=_cart_ref,
+        decode=_cart_replay(run, code),
+        code=code,
+    )
+
+
 async def _cart_write(code: type[Enum], write: Awaitable[CartRecord]) -> CartOutcome:
     """The outcome of one cart write (a coroutine of the cart store), typed on failure."""
     try:
@@ -503,15 +522,7 @@ async def cart_lines_add(run: Run[None, CartLinesAddition]) -> CartOutcome:
             version = None if version is None else cart_now.version
         return CartSuccess(cart_now)
 
-    return await once(
-        run,
-        "cartLinesAdd",
-        check_idempotency_key(arguments.idempotency_key),
-        action,
-        encode=_cart_ref,
-        decode=_cart_replay(run, code),
-        code=code,
-    )
+    return await _cart_once(run, "cartLinesAdd", arguments.idempotency_key, code, action)
 
 
 @uses(DataSource.SHOPPING_DB, DataSource.CATALOG)
@@ -556,15 +567,7 @@ async def cart_line_update(run: Run[None, CartLineChange]) -> CartOutcome:
             ),
         )
 
-    return await once(
-        run,
-        "cartLineUpdate",
-        check_idempotency_key(arguments.idempotency_key),
-        action,
-        encode=_cart_ref,
-        decode=_cart_replay(run, code),
-        code=code,
-    )
+    return await _cart_once(run, "cartLineUpdate", arguments.idempotency_key, code, action)
 
 
 @uses(DataSource.SHOPPING_DB)
@@ -586,15 +589,7 @@ async def cart_line_remove(run: Run[None, CartLineRemoval]) -> CartOutcome:
             ),
         )
 
-    return await once(
-        run,
-        "cartLineRemove",
-        check_idempotency_key(arguments.idempotency_key),
-        action,
-        encode=_cart_ref,
-        decode=_cart_replay(run, code),
-        code=code,
-    )
+    return await _cart_once(run, "cartLineRemove", arguments.idempotency_key, code, action)
 
 
 @uses(DataSource.SHOPPING_DB)
@@ -621,15 +616,7 @@ async def cart_discount_code_apply(run: Run[None, DiscountCodeChange]) -> CartOu
             ),
         )
 
-    return await once(
-        run,
-        "cartDiscountCodeApply",
-        check_idempotency_key(arguments.idempotency_key),
-        action,
-        encode=_cart_ref,
-        decode=_cart_replay(run, code),
-        code=code,
-    )
+    return await _cart_once(run, "cartDiscountCodeApply", arguments.idempotency_key, code, action)
 
 
 @uses(DataSource.SHOPPING_DB)
@@ -648,15 +635,7 @@ async def cart_discount_code_remove(run: Run[None, DiscountCodeChange]) -> CartO
             ),
         )
 
-    return await once(
-        run,
-        "cartDiscountCodeRemove",
-        check_idempotency_key(arguments.idempotency_key),
-        action,
-        encode=_cart_ref,
-        decode=_cart_replay(run, code),
-        code=code,
-    )
+    return await _cart_once(run, "cartDiscountCodeRemove", arguments.idempotency_key, code, action)
 
 
 @uses(DataSource.SHOPPING_DB)
