@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 GRAPHIQL := gateway/graphiql
 NODE_TOOLS := render_jobs/node
+STOREFRONT := client_examples/web
+E2E_NODE := tests/e2e/node
 
 .PHONY: install run test lint typecheck browser schema schema-check bench lambda-bundle synth clean
 
@@ -12,10 +14,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml $(GRAPHIQL)/package-lock.json $(NODE_TOOLS)/package-lock.json
+$(STAMP): $(BIN)/python pyproject.toml $(GRAPHIQL)/package-lock.json $(NODE_TOOLS)/package-lock.json $(STOREFRONT)/package-lock.json $(E2E_NODE)/package-lock.json
 	$(BIN)/python -m pip install --quiet -e ".[dev,infra]"
 	cd $(GRAPHIQL) && npm ci --no-audit --no-fund --loglevel=error
 	cd $(NODE_TOOLS) && npm ci --no-audit --no-fund --loglevel=error
+	cd $(STOREFRONT) && npm ci --no-audit --no-fund --loglevel=error
+	cd $(E2E_NODE) && npm ci --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 
 install: $(STAMP) ## Create the virtualenv and install Python and npm dependencies
@@ -40,14 +44,17 @@ browser:
 test: install lint typecheck browser ## Lint, type-check and run every test
 	$(BIN)/pytest -q -p no:cacheprovider
 
-schema: install ## Regenerate the committed contract schema/schema.graphql
+schema: install ## Regenerate schema/schema.graphql and the trusted-documents manifest
 	$(BIN)/vitrine schema export
+	$(BIN)/vitrine schema trusted-documents
 
 schema-check: install
 	$(BIN)/vitrine schema check
+	$(BIN)/vitrine schema trusted-documents --check
 
-bench: install ## Benchmarks; writes docs/benchmarks.md
+bench: install ## Benchmarks; writes docs/benchmarks.md and docs/cold-start.md
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.cold_start
 
 lambda-bundle: install ## Gateway function code: packages + Linux wheels (no Docker)
 	$(BIN)/python -m infra_cdk.bundle build/lambda
@@ -56,4 +63,4 @@ synth: lambda-bundle ## Synthesize the CDK app into cdk.out (cdk-nag checked)
 	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 CDK_OUTDIR=cdk.out $(BIN)/python -m infra_cdk.app
 
 clean:
-	rm -rf cdk.out build $(VENV) $(GRAPHIQL)/node_modules $(NODE_TOOLS)/node_modules .vitrine
+	rm -rf cdk.out build $(VENV) $(GRAPHIQL)/node_modules $(NODE_TOOLS)/node_modules $(STOREFRONT)/node_modules .vitrine

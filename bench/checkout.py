@@ -19,16 +19,13 @@ import contextlib
 import itertools
 import os
 import random
-import socket
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
 import httpx
 import orjson
 import sqlalchemy as sa
@@ -36,7 +33,6 @@ import sqlalchemy as sa
 from bench.load import LoadResult, percentile
 from bench.processes import Child, cpu_seconds, free_port, machine_busy_seconds
 from datasources.postgres.engine import create_engine
-from datasources.postgres.migrate import apply_migrations_async
 from datasources.postgres.shopping.concurrency import UNITS_A, UNITS_B, run_concurrent_checkouts
 from datasources.records import (
     Dimensions,
@@ -47,11 +43,11 @@ from datasources.records import (
     VariantRecord,
 )
 from gateway.bootstrap import build_services, provision
+from gateway.local_stack.scratch_databases import postgres_server, scratch_database
 from gateway.settings import Settings
 from resolvers.global_ids import to_global_id
 
 PLATFORM_PEAK_ORDERS_PER_SECOND = 116.0
-DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PRODUCTS = 10
 STOCK = 10_000_000
 CARTS_PER_VARIANT = 12_000
@@ -119,55 +115,6 @@ class CheckoutBench:
 
 def _say(message: str) -> None:
     print(f"[bench] {message}", flush=True)
-
-
-def _with_database(url: str, database: str) -> str:
-    parts = urlsplit(url.replace("postgresql+asyncpg://", "postgresql://", 1))
-    return urlunsplit(parts._replace(path=f"/{database}"))
-
-
-def _reachable(url: str) -> bool:
-    parts = urlsplit(url)
-    try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5432), 2):
-            return True
-    except OSError:
-        return False
-
-
-@contextlib.contextmanager
-def postgres_server(database_url: str | None) -> Iterator[tuple[str, str]]:
-    """(admin URL, description): ``database_url``, else 127.0.0.1:5432, else a private
-    temporary cluster (``gateway.local_stack``)."""
-    url = database_url or DEFAULT_DATABASE_URL
-    if _reachable(url):
-        yield _with_database(url, "postgres"), f"PostgreSQL at {urlsplit(url).hostname}"
-        return
-    from gateway.local_stack import PrivatePostgres
-
-    with PrivatePostgres(temporary=True) as postgres:
-        yield _with_database(postgres.database_url, "postgres"), "a private PostgreSQL cluster"
-
-
-@contextlib.asynccontextmanager
-async def bench_database(admin_url: str) -> AsyncIterator[str]:
-    """A fresh database migrated to head, dropped afterwards."""
-    name = f"vitrine_bench_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(admin_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    url = _with_database(admin_url, name)
-    try:
-        await apply_migrations_async(url)
-        yield url
-    finally:
-        admin = await asyncpg.connect(admin_url)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
 
 
 async def oversell_runs(database_url: str, shoppers: int, budget_seconds: float) -> OversellResult:
@@ -423,7 +370,7 @@ async def run_checkout_bench(
     started = time.perf_counter()
     load_average = os.getloadavg()[0]
     with postgres_server(database_url) as (admin_url, description):
-        async with bench_database(admin_url) as url:
+        async with scratch_database(admin_url, "vitrine_bench") as url:
             _say(
                 f"oversell check: {oversell_shoppers} shoppers per run for {oversell_seconds:.0f} s"
             )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from bench import profiling
 from bench.checkout import render_checkout
 from bench.notes import notes
+from bench.render import render_render
 
 if TYPE_CHECKING:
     from bench.measure import Cell, ProfileResult
@@ -338,6 +339,7 @@ def render(run: BenchRun) -> str:
         *_trips(run),
         *_profiles(run),
         *(render_checkout(run.checkout) if run.checkout is not None else []),
+        *(render_render(run.rendering) if run.rendering is not None else []),
         "## Notes",
         "",
         *notes(run),

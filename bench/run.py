@@ -8,6 +8,8 @@
 5. Checkout (``bench.checkout``): the oversell check repeated with random seeds on real
    PostgreSQL, and checkoutComplete over HTTP next to a flow without idempotency and
    reservations. ``--only checkout`` runs just this part (``--only api`` skips it).
+6. Rendering (``bench.render``): poster and turntable times and triangles/s on the GL
+   device EGL finds (Mesa on CPU, NVIDIA on a GPU host). ``--only render`` runs just this.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from bench.measure import (
     profile_scenario,
 )
 from bench.processes import ROOT, Child, app_server, free_port, moto_server, wait_until_idle
+from bench.render import RenderBench, render_render, run_render_bench
 from bench.report import render
 from bench.scenarios import Scenario, build_scenarios
 from gateway.bootstrap import build_services
@@ -70,6 +73,7 @@ class BenchRun:
     gate: QuietGate
     elapsed_seconds: float = 0.0
     checkout: CheckoutBench | None = None
+    rendering: RenderBench | None = None
 
 
 def _environment(moto_port: int) -> dict[str, str]:
@@ -236,8 +240,20 @@ async def run(args: argparse.Namespace) -> BenchRun:
         started, load_average, args.argv, plan, catalog, settings, cells, profiles, gate
     )
     result.checkout = checkout
+    if args.only == "all":
+        result.rendering = run_render_bench(_say)
     result.elapsed_seconds = (datetime.now(UTC) - started).total_seconds()
     return result
+
+
+def _write_section(output: Path | None, lines: list[str]) -> None:
+    section = "\n".join(lines).rstrip() + "\n"
+    if output is None:
+        print(section)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(section)
+        _say(f"wrote {output}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -259,9 +275,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument(
         "--only",
-        choices=("all", "api", "checkout"),
+        choices=("all", "api", "checkout", "render"),
         default="all",
-        help="api: skip the checkout part; checkout: only it (report to --output if given)",
+        help="api: skip the checkout and render parts; checkout or render: only that part "
+        "(report to --output if given)",
     )
     parser.add_argument(
         "--oversell-seconds", type=float, default=60.0, help="budget of the oversell runs"
@@ -279,6 +296,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--output", type=Path, default=None, help="default docs/benchmarks.md")
     args = parser.parse_args(argv)
     args.argv = sys.argv[1:] if argv is None else argv
+    if args.only == "render":
+        rendering = run_render_bench(_say)
+        _write_section(args.output, render_render(rendering))
+        _say(f"render part took {rendering.elapsed_seconds:.0f} s")
+        return
     if args.only == "checkout":
         with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
             checkout = runner.run(run_checkout_only(args))

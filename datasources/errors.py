@@ -218,3 +218,21 @@ class PaymentTimeout(DataSourceError):
     def __init__(self, provider: str, detail: str = "no answer in time") -> None:
         super().__init__(f"payment provider {provider}: {detail}")
         self.provider = provider
+
+
+# --- search -----------------------------------------------------------------------------------
+
+
+class InvalidSearchQuery(DataSourceError):
+    """A search request the engine refuses: a query too long, an impossible range, an
+    unknown filter value."""
+
+    error_type = "InvalidSearchQuery"
+    code = "BAD_USER_INPUT"
+
+
+class SearchIndexMissing(DataSourceError):
+    """No search index is behind the alias yet (run ``vitrine search reindex``)."""
+
+    error_type = "ServiceUnavailable"
+    code = "SERVICE_UNAVAILABLE"

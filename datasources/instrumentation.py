@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -38,7 +38,10 @@ def call_log() -> Iterator[CallLog]:
     try:
         yield log
     finally:
-        _active.reset(token)
+        # A subscription's operation may be closed from another task (its client went away),
+        # where the variable was never set: there is nothing to undo there.
+        with suppress(ValueError):
+            _active.reset(token)
 
 
 @contextmanager

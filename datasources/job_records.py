@@ -1,4 +1,4 @@
-"""Ingest jobs: the job record kept in DynamoDB and the versioned queue message.
+"""Ingest and render jobs: the job record kept in DynamoDB and the versioned queue messages.
 
 A job moves QUEUED → RUNNING → SUCCEEDED | FAILED; a RUNNING job whose worker died goes back
 to RUNNING under the next claim (``attempts`` counts the claims). Every transition is a
@@ -30,6 +30,102 @@ class JobStatus(StrEnum):
         return self in {JobStatus.SUCCEEDED, JobStatus.FAILED}
 
 
+class JobKind(StrEnum):
+    """What a job does: ingest an uploaded file, or render images of an asset."""
+
+    INGEST = "INGEST"
+    RENDER = "RENDER"
+
+
+class RenderKind(StrEnum):
+    """What a render job makes."""
+
+    POSTER = "POSTER"
+    TURNTABLE = "TURNTABLE"
+
+
+@dataclass(frozen=True, slots=True)
+class RenderSpec:
+    """The parameters of a render job: which asset, what, per variant, how large."""
+
+    asset_id: str
+    kind: RenderKind
+    variants: tuple[str, ...] = ()
+    """Material variant names; empty means the model's default look only."""
+    size: int = 1024
+    frames: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form (job records)."""
+        return {
+            "asset_id": self.asset_id,
+            "kind": self.kind.value,
+            "variants": list(self.variants),
+            "size": self.size,
+            "frames": self.frames,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> RenderSpec:
+        """Inverse of ``to_dict``."""
+        return cls(
+            asset_id=str(raw["asset_id"]),
+            kind=RenderKind(raw["kind"]),
+            variants=tuple(str(v) for v in raw.get("variants", [])),
+            size=int(raw["size"]),
+            frames=int(raw["frames"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RenderOutput:
+    """One delivered render file: which variant, what it is, where it is stored."""
+
+    variant: str | None
+    role: str
+    """``poster.png``, ``poster.webp``, ``turntable.png`` (sprite sheet), ``turntable.webp``."""
+    key: str
+    content_type: str
+    byte_size: int
+    width: int
+    height: int
+    frames: int = 1
+    columns: int = 1
+    rows: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form (job records and cache manifests)."""
+        return {
+            "variant": self.variant,
+            "role": self.role,
+            "key": self.key,
+            "content_type": self.content_type,
+            "byte_size": self.byte_size,
+            "width": self.width,
+            "height": self.height,
+            "frames": self.frames,
+            "columns": self.columns,
+            "rows": self.rows,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> RenderOutput:
+        """Inverse of ``to_dict``."""
+        variant = raw.get("variant")
+        return cls(
+            variant=None if variant is None else str(variant),
+            role=str(raw["role"]),
+            key=str(raw["key"]),
+            content_type=str(raw["content_type"]),
+            byte_size=int(raw["byte_size"]),
+            width=int(raw["width"]),
+            height=int(raw["height"]),
+            frames=int(raw.get("frames", 1)),
+            columns=int(raw.get("columns", 1)),
+            rows=int(raw.get("rows", 1)),
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class JobError:
     """Why a job failed: the check that refused the file (or ``pipeline``), where, and why."""
@@ -57,7 +153,8 @@ class JobTimings:
 
 @dataclass(frozen=True, slots=True)
 class IngestJobRecord:
-    """One ingest of an uploaded file into a product's 3D asset."""
+    """One job: the ingest of an uploaded file into a product's 3D asset, or (``kind``
+    RENDER) the render of an asset's GLB, named by ``upload_key``, into images."""
 
     id: str
     product_id: str
@@ -71,6 +168,9 @@ class IngestJobRecord:
     output_keys: tuple[str, ...] = ()
     asset_id: str | None = None
     worker_id: str | None = None
+    kind: JobKind = JobKind.INGEST
+    render: RenderSpec | None = None
+    render_outputs: tuple[RenderOutput, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,3 +244,35 @@ class IngestJobMessage:
             raise BadJobMessage("job_id, upload_key and product_id must be non-empty strings")
         job_id, upload_key, product_id = (str(value) for value in values)
         return cls(job_id=job_id, upload_key=upload_key, product_id=product_id)
+
+
+@dataclass(frozen=True, slots=True)
+class RenderJobMessage:
+    """The versioned body of a render job message (``kind: render``)."""
+
+    job_id: str
+    asset_id: str
+    v: int = MESSAGE_VERSION
+
+    def to_json(self) -> str:
+        """The message body."""
+        return json.dumps(
+            {"v": self.v, "kind": "render", "job_id": self.job_id, "asset_id": self.asset_id},
+            separators=(",", ":"),
+        )
+
+
+def parse_job_message(body: str) -> IngestJobMessage | RenderJobMessage:
+    """Parse any job message body; BadJobMessage for junk, unknown kinds or versions."""
+    try:
+        raw: Any = json.loads(body)
+    except ValueError as error:
+        raise BadJobMessage(f"not JSON: {error}") from error
+    if not isinstance(raw, dict) or raw.get("kind", "ingest") == "ingest":
+        return IngestJobMessage.parse(body)
+    if raw.get("kind") != "render" or raw.get("v") != MESSAGE_VERSION:
+        raise BadJobMessage(f"not a version {MESSAGE_VERSION} ingest or render job message")
+    job_id, asset_id = raw.get("job_id"), raw.get("asset_id")
+    if not (isinstance(job_id, str) and job_id and isinstance(asset_id, str) and asset_id):
+        raise BadJobMessage("job_id and asset_id must be non-empty strings")
+    return RenderJobMessage(job_id=job_id, asset_id=asset_id)

@@ -12,8 +12,9 @@ from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from datasources.ports import CatalogReader
+from datasources.ports import CatalogReader, OrderStore
 from datasources.records import AssetRecord, CategoryRecord, ProductRecord, StockRecord
+from datasources.shopping_records import OrderEventRecord, PaymentRecord
 
 T = TypeVar("T")
 
@@ -29,6 +30,17 @@ def _loader(
     return DataLoader(load_fn=load_fn, max_batch_size=1, cache=False)
 
 
+def _list_loader(
+    load: Callable[[Sequence[str]], Awaitable[list[tuple[T, ...]]]], batching: bool
+) -> DataLoader[str, tuple[T, ...]]:
+    async def load_fn(keys: list[str]) -> list[tuple[T, ...]]:
+        return await load(keys)
+
+    if batching:
+        return DataLoader(load_fn=load_fn)
+    return DataLoader(load_fn=load_fn, max_batch_size=1, cache=False)
+
+
 @dataclass(frozen=True)
 class Loaders:
     """The request's loaders, named ``XByYLoader`` after what they fetch and by which key."""
@@ -37,14 +49,25 @@ class Loaders:
     category_by_id: DataLoader[str, CategoryRecord | None]
     asset_by_id: DataLoader[str, AssetRecord | None]
     stock_by_sku: DataLoader[str, StockRecord | None]
+    events_by_order_id: DataLoader[str, tuple[OrderEventRecord, ...]] | None = None
+    """None where no order store is configured (no database)."""
+    payments_by_order_id: DataLoader[str, tuple[PaymentRecord, ...]] | None = None
 
     @classmethod
-    def for_request(cls, catalog: CatalogReader, *, batching: bool = True) -> Loaders:
-        """Fresh loaders over ``catalog``; ``batching=False`` gives the naive one-call-per-key
-        behaviour (used only as the benchmark baseline)."""
+    def for_request(
+        cls, catalog: CatalogReader, *, orders: OrderStore | None = None, batching: bool = True
+    ) -> Loaders:
+        """Fresh loaders over ``catalog`` (and ``orders``); ``batching=False`` gives the naive
+        one-call-per-key behaviour (used only as the benchmark baseline)."""
         return cls(
             product_by_id=_loader(catalog.products_by_ids, batching),
             category_by_id=_loader(catalog.categories_by_ids, batching),
             asset_by_id=_loader(catalog.assets_by_ids, batching),
             stock_by_sku=_loader(catalog.stock_by_skus, batching),
+            events_by_order_id=None
+            if orders is None
+            else _list_loader(orders.events_by_order_ids, batching),
+            payments_by_order_id=None
+            if orders is None
+            else _list_loader(orders.payments_by_order_ids, batching),
         )

@@ -6,14 +6,18 @@ Each port has a real adapter (DynamoDB, S3, Redis...) and, for unit tests, a fak
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from datetime import datetime, timedelta
+from types import TracebackType
 from typing import Protocol
 
+from datasources.analytics.records import AnalyticsEvent, TrendingHit, TrendingScore
+from datasources.events.records import DomainEvent, Topic
 from datasources.job_records import (
     IngestJobRecord,
     JobError,
     QueuedMessage,
+    RenderOutput,
     UploadedObject,
     UploadTicket,
 )
@@ -27,6 +31,13 @@ from datasources.records import (
     ProductRecord,
     StockRecord,
 )
+from datasources.search.records import (
+    SearchDocument,
+    SearchHit,
+    SearchPage,
+    SearchRequest,
+    Suggestion,
+)
 from datasources.shopping_records import (
     IDEMPOTENCY_LOCK_TIMEOUT,
     IDEMPOTENCY_TTL,
@@ -35,6 +46,7 @@ from datasources.shopping_records import (
     CartRecord,
     CheckoutRequest,
     CheckoutResult,
+    CoPurchase,
     DiscountCodeRecord,
     IdempotencyBegin,
     OrderEventRecord,
@@ -162,6 +174,56 @@ class KeyValueCache(Protocol):
 
     async def check(self) -> None:
         """Raise DataSourceUnavailable unless the cache answers."""
+        ...
+
+
+class TaggedCache(Protocol):
+    """A byte cache whose entries carry entity tags, purged by tag: Redis or in-process.
+
+    The full-response cache keeps public catalog answers here, tagged with the products,
+    categories and SKUs they contain, so that a change purges exactly the answers showing it.
+    """
+
+    async def get(self, key: str) -> bytes | None:
+        """The cached value, or None when absent, expired or purged."""
+        ...
+
+    async def generation(self) -> int:
+        """A counter that every purge moves on: read it before computing a value to store."""
+        ...
+
+    async def put(
+        self,
+        key: str,
+        value: bytes,
+        ttl_seconds: float,
+        tags: Collection[str],
+        *,
+        generation: int,
+    ) -> bool:
+        """Cache ``value`` for ``ttl_seconds`` under ``key``, indexed by each of ``tags``,
+        unless a purge happened since ``generation`` (the value may then be stale); whether
+        it was stored."""
+        ...
+
+    async def purge(self, tags: Collection[str]) -> int:
+        """Forget every entry carrying any of ``tags``; how many entries were removed."""
+        ...
+
+    async def check(self) -> None:
+        """Raise DataSourceUnavailable unless the cache answers."""
+        ...
+
+
+class CdnInvalidator(Protocol):
+    """Asks the CDN in front of the gateway (CloudFront) to drop its copies of some paths."""
+
+    async def invalidate(self, paths: Collection[str]) -> str:
+        """Request the invalidation of ``paths``; the CDN's id for the request."""
+        ...
+
+    async def close(self) -> None:
+        """Release the client."""
         ...
 
 
@@ -393,6 +455,18 @@ class OrderStore(Protocol):
         """The order's payment attempts, oldest first."""
         ...
 
+    async def events_by_order_ids(
+        self, order_ids: Sequence[str]
+    ) -> list[tuple[OrderEventRecord, ...]]:
+        """The audit trails of ``order_ids`` in their order, in one round trip."""
+        ...
+
+    async def payments_by_order_ids(
+        self, order_ids: Sequence[str]
+    ) -> list[tuple[PaymentRecord, ...]]:
+        """The payment attempts of ``order_ids`` in their order, in one round trip."""
+        ...
+
     async def transition(
         self, order_id: str, to: OrderStatus, *, actor: str, note: str | None = None
     ) -> OrderRecord:
@@ -400,6 +474,11 @@ class OrderStore(Protocol):
 
         IllegalTransition when the state machine forbids it; OrderNotFound when absent.
         """
+        ...
+
+    async def bought_together(self, product_id: str, first: int) -> tuple[CoPurchase, ...]:
+        """Products on the same PAID or FULFILLED orders as ``product_id`` with how many such
+        orders hold both, most first (ties by product id); at most ``first``."""
         ...
 
     async def cancel_abandoned(
@@ -556,8 +635,10 @@ class JobStore(Protocol):
         asset_id: str,
         output_keys: Sequence[str],
         now: datetime,
+        render_outputs: Sequence[RenderOutput] = (),
     ) -> bool:
-        """Mark the running ``attempt`` SUCCEEDED; False if the job moved on."""
+        """Mark the running ``attempt`` SUCCEEDED (with a render job's files); False if the
+        job moved on."""
         ...
 
     async def fail(
@@ -590,4 +671,159 @@ class JobQueue(Protocol):
 
     async def check(self) -> None:
         """Raise DataSourceUnavailable unless the queue answers."""
+        ...
+
+
+class EventSubscription(Protocol):
+    """A subscriber's stream of events: an async iterator and an async context manager
+    that unsubscribes on exit. Iteration raises SubscriberFellBehind when it overflowed."""
+
+    async def __aenter__(self) -> EventSubscription: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
+
+    def __aiter__(self) -> AsyncIterator[DomainEvent]: ...
+
+    async def __anext__(self) -> DomainEvent: ...
+
+    @property
+    def pending(self) -> int:
+        """Events queued and not read yet."""
+        ...
+
+
+class EventBus(Protocol):
+    """Publish/subscribe of domain events: in-process, or across processes through Redis."""
+
+    async def publish(self, event: DomainEvent) -> None:
+        """Deliver ``event`` to every current subscriber of its topic."""
+        ...
+
+    def subscribe(
+        self, topics: Collection[Topic], max_pending: int | None = None
+    ) -> EventSubscription:
+        """Events of ``topics`` published from now on, at most ``max_pending`` waiting."""
+        ...
+
+    def listen(self) -> None:
+        """Start receiving events published by other processes (returns at once)."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections and drop subscribers."""
+        ...
+
+
+# --- search -----------------------------------------------------------------------------------
+
+
+class ProductSearch(Protocol):
+    """Full-text product search behind an alias: the embedded engine (tantivy) or OpenSearch.
+
+    Reads and upserts go to the index the alias names; a full reindex builds a new index
+    (``create_index`` + ``bulk_load``) and then ``switch_alias``, so search never goes empty.
+    User text is never parsed as query syntax.
+    """
+
+    @property
+    def alias(self) -> str:
+        """The alias reads and upserts go through; reindexes name new indexes after it."""
+        ...
+
+    async def index(self, documents: Sequence[SearchDocument]) -> None:
+        """Create or replace ``documents`` (by product id) in the live index."""
+        ...
+
+    async def delete(self, product_ids: Sequence[str]) -> None:
+        """Remove products from the live index (absent ones are ignored)."""
+        ...
+
+    async def search(self, request: SearchRequest) -> SearchPage:
+        """One page of matches with facets; InvalidSearchQuery, InvalidCursor on bad input."""
+        ...
+
+    async def suggest(self, prefix: str, first: int) -> tuple[Suggestion, ...]:
+        """Product names and brands completing ``prefix`` (InvalidSearchQuery if too long)."""
+        ...
+
+    async def similar(self, product_id: str, first: int) -> tuple[SearchHit, ...]:
+        """More like this: the products whose text and attributes (brand, category,
+        materials, colours) best match the indexed product ``product_id``, best first,
+        without it; empty when it is not indexed."""
+        ...
+
+    async def create_index(self, name: str) -> None:
+        """Create an empty index ``name`` with the engine's analyzers and mappings."""
+        ...
+
+    async def bulk_load(self, name: str, documents: Sequence[SearchDocument]) -> int:
+        """Add ``documents`` to the index ``name`` (not yet live); how many were indexed."""
+        ...
+
+    async def switch_alias(self, name: str) -> str | None:
+        """Point the alias at index ``name`` atomically; the index it named before, if any."""
+        ...
+
+    async def drop_index(self, name: str) -> None:
+        """Delete the index ``name`` (never the live one)."""
+        ...
+
+    async def live_index(self) -> str | None:
+        """The index the alias names, or None before the first ``switch_alias``."""
+        ...
+
+    async def check(self) -> None:
+        """Raise DataSourceUnavailable unless the engine answers."""
+        ...
+
+    async def close(self) -> None:
+        """Release the engine's files or connections."""
+        ...
+
+
+# --- analytics --------------------------------------------------------------------------------
+
+
+class AnalyticsSink(Protocol):
+    """Where accepted shopper events go: Kinesis Data Streams on AWS, a ring buffer locally."""
+
+    async def put(self, events: Sequence[AnalyticsEvent]) -> tuple[int, ...]:
+        """Store ``events``; the indexes (into ``events``) of those that could not be
+        stored. DataSourceUnavailable when the sink cannot be reached at all."""
+        ...
+
+    async def check(self) -> None:
+        """Raise DataSourceUnavailable unless the sink answers."""
+        ...
+
+    async def close(self) -> None:
+        """Release the sink's clients."""
+        ...
+
+
+class TrendingCounters(Protocol):
+    """Points per product per hour and department, fed by shopper events."""
+
+    async def add(self, hits: Sequence[TrendingHit]) -> None:
+        """Add each hit's weight to its product in the bucket of its hour."""
+        ...
+
+    async def top(
+        self, department: str, now: datetime, hours: int, first: int
+    ) -> tuple[TrendingScore, ...]:
+        """The ``first`` products of ``department`` with the most points over the ``hours``
+        hours ending with ``now``'s, most first (ties by product id)."""
+        ...
+
+    async def check(self) -> None:
+        """Raise DataSourceUnavailable unless the counters' store answers."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections."""
         ...

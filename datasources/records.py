@@ -201,6 +201,15 @@ class AssetRecord:
     poster_key: str | None = None
     material_variants: tuple[MaterialVariantMapping, ...] = ()
     created_at: datetime = field(default_factory=lambda: datetime(1970, 1, 1))
+    master_key: str | None = None
+    """The uncompressed GLB master (renders read it; delivery LODs may be meshopt-packed)."""
+
+    def render_source_key(self) -> str | None:
+        """The GLB to render: the master, else the LOD 0 GLB source, else None."""
+        if self.master_key is not None:
+            return self.master_key
+        glbs = sorted((s for s in self.sources if s.format is AssetFormat.GLB), key=lambda s: s.lod)
+        return glbs[0].key if glbs else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -322,6 +322,14 @@ class OrderLineRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class CoPurchase:
+    """A product bought together with another: on how many paid or fulfilled orders."""
+
+    product_id: str
+    orders: int
+
+
+@dataclass(frozen=True, slots=True)
 class OrderRecord:
     """An order with its lines and totals."""
 

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
+import orjson
 import structlog
-from fastapi import FastAPI, Request, Response
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from fastapi import FastAPI, Request, Response, WebSocket
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
@@ -20,13 +26,25 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.fastapi import GraphQLRouter
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET
 
-from datasources.ports import RateLimiter
-from gateway import graphiql_page
-from gateway.auth import API_KEY_HEADER, AUTHORIZATION_HEADER, CART_TOKEN_HEADER
+from datasources.ports import KeyValueCache, RateLimiter
+from gateway import graphiql_page, storefront_page
+from gateway.auth import (
+    API_KEY_HEADER,
+    AUTHORIZATION_HEADER,
+    CART_TOKEN_HEADER,
+    cart_token,
+    identify,
+)
+from gateway.background import availability_projection, in_background
 from gateway.bootstrap import Services, check_services
+from gateway.cache_invalidation import cache_invalidation
+from gateway.cognito import SigningKeysUnavailable
 from gateway.context import (
     CredentialsUnverifiable,
     RejectedCredentials,
@@ -34,16 +52,49 @@ from gateway.context import (
     context_getter_for,
 )
 from gateway.cost import CostRules, QueryCost
+from gateway.emf import EmfMetrics, EmfWriter
 from gateway.errors import AppSyncErrors, describe
+from gateway.http_caching import (
+    VARY,
+    CacheRules,
+    Scope,
+    entity_tag,
+    etag_matches,
+    response_scope,
+)
 from gateway.http_hardening import BodySizeLimit, SecurityHeaders, graphiql_csp
 from gateway.limits import DocumentLimits, document_limits_rule
 from gateway.metrics import DataSourceCalls
-from gateway.payment_webhooks import mount_payment_webhooks
-from gateway.settings import LOCAL_API_KEY, Profile, Settings
+from gateway.origin_verify import OriginVerify
+from gateway.payment_webhooks import CallbackReader, mount_payment_webhooks, vitrine_signed_reader
+from gateway.persisted_queries import (
+    DEFAULT_MANIFEST,
+    PersistedQueries,
+    PersistedQueryError,
+    load_manifest,
+)
+from gateway.readiness import check_readiness, dependencies
+from gateway.response_cache import ResponseCache, response_key
+from gateway.search_indexing import search_indexing
+from gateway.settings import LOCAL_API_KEY, PaymentProviderName, Profile, Settings
+from gateway.tracing import TRACE_HEADER, current_trace_id
+from gateway.websockets import (
+    TOO_MANY_CONNECTIONS_CLOSE_CODE,
+    ClosingSafeWebSocketAdapter,
+    ConnectionLimiter,
+    Identify,
+    LegacyGraphQLWSHandler,
+    credential_headers,
+    identity_key,
+    rejection,
+)
+from resolvers.errors import Unauthorized
 from schema import build_schema
 
 log = structlog.get_logger("vitrine.app")
 REQUEST_ID_HEADER = "x-request-id"
+RESPONSE_CACHE_HEADER = "x-vitrine-cache"
+"""On public answers: ``hit`` when served from the full-response cache, else ``miss``."""
 
 
 def document_limits(settings: Settings) -> DocumentLimits:
@@ -71,7 +122,12 @@ def schema_extensions(settings: Settings, rate_limiter: RateLimiter | None = Non
     if not settings.introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
     rules_cost = cost_rules(settings)
-    extensions: list[Any] = [
+    extensions: list[Any] = []
+    if settings.metrics:
+        # First, so that it exits last and sees the errors in AppSync's shape.
+        writer = EmfWriter(settings.metrics_namespace, settings.metrics_service)
+        extensions.append(lambda: EmfMetrics(writer))
+    extensions += [
         lambda: AppSyncErrors(suggestions=suggestions),
         lambda: MaxTokensLimiter(settings.max_tokens),
         lambda: ParserCache(maxsize=size),
@@ -84,24 +140,81 @@ def schema_extensions(settings: Settings, rate_limiter: RateLimiter | None = Non
     return extensions
 
 
+class RequestTimeout(Exception):
+    """The operation ran past VITRINE_REQUEST_TIMEOUT_SECONDS and was cancelled."""
+
+    def graphql_error(self) -> GraphQLError:
+        """The error as the client sees it."""
+        return GraphQLError(
+            str(self), extensions={"errorType": "RequestTimeout", "code": "REQUEST_TIMEOUT"}
+        )
+
+
+@lru_cache(maxsize=512)
+def _operation_kind(
+    document: str, operation_name: str | None, max_tokens: int
+) -> OperationType | None:
+    try:
+        operation = get_operation_ast(parse(document, max_tokens=max_tokens), operation_name)
+    except GraphQLError:
+        return None
+    return None if operation is None else operation.operation
+
+
+def is_query(request_data: GraphQLRequestData, max_tokens: int) -> bool:
+    """Whether the request runs a query: only reads are cut off by the request timeout, since
+    a mutation stopped half-way could leave a payment taken and its order unwritten (its
+    retry with the same idempotency key is the client's way out instead)."""
+    if request_data.query is None:
+        return False
+    kind = _operation_kind(request_data.query, request_data.operation_name, max_tokens)
+    return kind is OperationType.QUERY
+
+
 class VitrineGraphQLRouter(GraphQLRouter[RequestContext, None]):
-    """Strawberry's router with GraphiQL served from local assets."""
+    """Strawberry's router with GraphiQL served from local assets, persisted queries, a
+    per-operation timeout, HTTP caching headers (ETag, 304) on GET, and subscription
+    WebSockets (graphql-transport-ws and graphql-ws) authenticated at ``connection_init``
+    with a per-identity connection limit."""
+
+    websocket_adapter_class = ClosingSafeWebSocketAdapter
+    graphql_ws_handler_class = LegacyGraphQLWSHandler
 
     def __init__(
         self,
         *args: Any,
         default_headers: dict[str, str],
         suggestions: bool = True,
+        persisted: PersistedQueries | None = None,
+        timeout_seconds: float | None = None,
+        max_tokens: int = 5000,
+        cache_rules: CacheRules | None = None,
+        response_cache: ResponseCache | None = None,
+        ws_identify: Identify | None = None,
+        ws_limiter: ConnectionLimiter | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self._ws_identify = ws_identify
+        self._ws_limiter = ws_limiter
         self._page = graphiql_page.render_page(default_headers)
         self._suggestions = suggestions
+        self._persisted = persisted
+        self._timeout_seconds = timeout_seconds
+        self._max_tokens = max_tokens
+        self._cache_rules = cache_rules or CacheRules(0, 0)
+        self._response_cache = response_cache
 
     @property
     def page(self) -> str:
         """The GraphiQL page's HTML."""
         return self._page
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """GraphiQL for a browser's plain GET, never for a persisted query sent by hash."""
+        return request.query_params.get("extensions") is None and bool(
+            super().should_render_graphql_ide(request)
+        )
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         """The local GraphiQL page."""
@@ -119,6 +232,154 @@ class VitrineGraphQLRouter(GraphQLRouter[RequestContext, None]):
             ]
         return await super().process_result(request, result)
 
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: RequestContext,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """Fill in persisted documents, run under the timeout, and note the cache scope."""
+        request.state.cache_scope = Scope.PRIVATE
+        if self._persisted is not None:
+            try:
+                request_data = await self._persisted.resolve(request_data)
+            except PersistedQueryError as error:
+                return ExecutionResult(data=None, errors=[error.graphql_error()])
+        cache_key = self._response_cache_key(request, context, request_data)
+        generation: int | None = None
+        if cache_key is not None and self._response_cache is not None:
+            hit = await self._response_cache.lookup(cache_key)
+            if hit is not None:
+                request.state.cache_scope = Scope.PUBLIC
+                request.state.etag = entity_tag(hit)
+                request.state.response_cache = "hit"
+                return ExecutionResult(data=orjson.loads(hit), errors=None)
+            generation = await self._response_cache.generation()
+        limit = self._timeout_seconds if is_query(request_data, self._max_tokens) else None
+        try:
+            async with asyncio.timeout(limit):
+                result = await super().execute_single(
+                    request, request_adapter, sub_response, context, root_value, request_data
+                )
+        except TimeoutError:
+            log.warning("request_timeout", seconds=self._timeout_seconds)
+            timeout = RequestTimeout(
+                f"The operation ran longer than the limit of {self._timeout_seconds} seconds "
+                "and was cancelled."
+            )
+            return ExecutionResult(data=None, errors=[timeout.graphql_error()])
+        except HTTPException as error:
+            if isinstance(error.__cause__, InvalidOperationTypeError):
+                # GraphQL over HTTP: a mutation over GET is 405 Method Not Allowed.
+                raise HTTPException(405, error.reason) from error
+            raise
+        if self._persisted is not None and result.data is not None:
+            await self._persisted.remember(request_data)
+        if request_data.query is not None:
+            request.state.cache_scope = response_scope(
+                context.identity,
+                request_data.query,
+                request_data.operation_name,
+                has_errors=bool(result.errors),
+            )
+            if request.state.cache_scope is Scope.PUBLIC:
+                # The data alone: extensions (cost, throttle status) change on every request.
+                data_json = orjson.dumps(result.data)
+                request.state.etag = entity_tag(data_json)
+                if cache_key is not None and generation is not None and self._response_cache:
+                    await self._response_cache.remember(
+                        cache_key, data_json, context.entities.tags, generation
+                    )
+        return result
+
+    def _response_cache_key(
+        self, request: Request, context: RequestContext, request_data: GraphQLRequestData
+    ) -> str | None:
+        """The response cache key of a GET that would be public if it has no errors."""
+        if self._response_cache is None or request.method != "GET" or request_data.query is None:
+            return None
+        scope = response_scope(
+            context.identity, request_data.query, request_data.operation_name, has_errors=False
+        )
+        if scope is not Scope.PUBLIC:
+            return None
+        return response_key(
+            request_data.query,
+            request_data.operation_name,
+            request_data.variables,
+            context.identity.mode,
+        )
+
+    async def on_ws_connect(self, context: RequestContext) -> Any:
+        """Authenticate a subscription WebSocket from its ``connection_init`` payload (or its
+        upgrade headers) and count it against the caller's connection limit."""
+        websocket = context.request
+        assert isinstance(websocket, WebSocket)
+        headers = credential_headers(context.connection_params, websocket.headers)
+        if self._ws_identify is None:
+            raise rejection(
+                "Subscriptions are not enabled", "ServiceUnavailable", "SERVICE_UNAVAILABLE"
+            )
+        try:
+            identity = await self._ws_identify(headers)
+        except Unauthorized as error:
+            raise rejection(str(error), error.error_type, error.code) from error
+        except SigningKeysUnavailable as error:
+            raise rejection(str(error), "ServiceUnavailable", "SERVICE_UNAVAILABLE") from error
+        key = identity_key(identity)
+        if self._ws_limiter is not None:
+            if not self._ws_limiter.acquire(key):
+                message = (
+                    f"Too many open subscription connections for this caller "
+                    f"(at most {self._ws_limiter.limit})"
+                )
+                log.warning("ws_connection_limit", identity=key, limit=self._ws_limiter.limit)
+                if (
+                    await self.pick_websocket_subprotocol(websocket)
+                    == GRAPHQL_TRANSPORT_WS_PROTOCOL
+                ):
+                    await websocket.close(code=TOO_MANY_CONNECTIONS_CLOSE_CODE, reason=message)
+                raise rejection(message, "TooManyConnections", "TOO_MANY_CONNECTIONS")
+            context.connection_slot = key
+        context.identity = identity
+        context.cart_token = cart_token(headers)
+        return UNSET
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        """Add Cache-Control, Vary and ETag to GraphQL responses; 304 when the ETag matches.
+        A WebSocket gives its connection slot back when it closes."""
+        if isinstance(request, WebSocket):
+            try:
+                return await super().run(request, context, root_value)
+            finally:
+                slot = getattr(context, "connection_slot", None)
+                if slot is not None and self._ws_limiter is not None:
+                    self._ws_limiter.release(slot)
+        response = await super().run(request, context, root_value)
+        if not isinstance(request, Request) or request.scope["type"] != "http":
+            return response
+        if type(response) is not Response or response.status_code != 200:
+            return response
+        scope = getattr(request.state, "cache_scope", Scope.PRIVATE)
+        if request.method != "GET":
+            scope = Scope.PRIVATE
+        response.headers["cache-control"] = self._cache_rules.cache_control(scope)
+        response.headers["vary"] = VARY
+        if scope is Scope.PRIVATE:
+            return response
+        etag = request.state.etag
+        response.headers["etag"] = etag
+        if self._response_cache is not None:
+            response.headers[RESPONSE_CACHE_HEADER] = getattr(
+                request.state, "response_cache", "miss"
+            )
+        if etag_matches(request.headers.get("if-none-match"), etag):
+            return Response(status_code=304, headers=dict(response.headers))
+        return response
+
 
 def _refused(status: int, message: str, error_type: str, code: str) -> JSONResponse:
     return JSONResponse(
@@ -134,6 +395,37 @@ def _unauthorized(message: str) -> JSONResponse:
     return _refused(401, message, "UnauthorizedException", "UNAUTHENTICATED")
 
 
+def persisted_queries(settings: Settings, cache: KeyValueCache) -> PersistedQueries | None:
+    """APQ and trusted documents of these settings; None when both are off."""
+    if not settings.persisted_queries and not settings.trusted_documents_only:
+        return None
+    return PersistedQueries(
+        cache=cache,
+        ttl_seconds=float(settings.persisted_query_ttl_seconds),
+        trusted=load_manifest(settings.trusted_documents_manifest or DEFAULT_MANIFEST),
+        trusted_only=settings.trusted_documents_only,
+    )
+
+
+def webhook_readers(settings: Settings) -> dict[str, CallbackReader]:
+    """Who may call ``/webhooks/payments/<provider>``: Stripe's signed events when the
+    provider is Stripe with STRIPE_WEBHOOK_SECRET, and Vitrine-signed callbacks for the
+    configured provider with VITRINE_PAYMENT_WEBHOOK_SECRET."""
+    readers: dict[str, CallbackReader] = {}
+    if settings.payment_webhook_secret is not None:
+        readers[settings.payment_provider.value] = vitrine_signed_reader(
+            settings.payment_webhook_secret
+        )
+    if (
+        settings.payment_provider is PaymentProviderName.STRIPE
+        and settings.stripe_webhook_secret is not None
+    ):
+        from gateway.stripe_webhooks import stripe_reader
+
+        readers["stripe"] = stripe_reader(settings.stripe_webhook_secret)
+    return readers
+
+
 def create_app(settings: Settings, services: Services, *, check_on_start: bool = True) -> FastAPI:
     """The gateway app over already-built services."""
 
@@ -143,11 +435,30 @@ def create_app(settings: Settings, services: Services, *, check_on_start: bool =
             await check_services(services, settings)
         # Objects built at start-up (schema, adapters) live for the whole process: keep them out
         # of the collector's generations so full collections stay short under load.
+        services.events.listen()
         gc.collect()
         gc.freeze()
         log.info("gateway_ready", profile=settings.profile.value)
-        yield
-        await services.close()
+        try:
+            inventory = None if services.shopping is None else services.shopping.inventory
+            async with (
+                search_indexing(services.catalog, services.search, services.events),
+                in_background(
+                    "availability-projection",
+                    availability_projection(services.catalog, inventory, services.events),
+                ),
+                cache_invalidation(
+                    services.events,
+                    services.responses,
+                    services.cdn,
+                    settings.cdn_invalidation_paths,
+                    settings.cdn_invalidation_interval_seconds,
+                ) as invalidation,
+            ):
+                app.state.cache_invalidation = invalidation
+                yield
+        finally:
+            await services.close()
 
     app = FastAPI(
         title="Vitrine",
@@ -157,11 +468,17 @@ def create_app(settings: Settings, services: Services, *, check_on_start: bool =
         openapi_url=None if settings.profile is Profile.PRODUCTION else "/openapi.json",
     )
     schema = build_schema(extensions=schema_extensions(settings, services.rate_limiter))
+    api_keys = settings.api_key_values()
     app.state.schema = schema
     default_headers = (
         {API_KEY_HEADER: LOCAL_API_KEY}
         if LOCAL_API_KEY in settings.api_key_values()
         else {API_KEY_HEADER: ""}
+    )
+    response_cache = (
+        None
+        if services.responses is None
+        else ResponseCache(services.responses, float(settings.http_cache_max_age_seconds))
     )
     router = VitrineGraphQLRouter(
         schema,
@@ -170,11 +487,30 @@ def create_app(settings: Settings, services: Services, *, check_on_start: bool =
         allow_queries_via_get=True,
         default_headers=default_headers,
         suggestions=settings.suggestions_enabled(),
+        persisted=persisted_queries(settings, services.cache),
+        timeout_seconds=settings.request_timeout_seconds,
+        max_tokens=settings.max_tokens,
+        cache_rules=CacheRules(
+            settings.http_cache_max_age_seconds,
+            settings.http_cache_stale_while_revalidate_seconds,
+        ),
+        response_cache=response_cache,
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
+        keep_alive=True,
+        keep_alive_interval=settings.ws_keep_alive_seconds,
+        connection_init_wait_timeout=timedelta(seconds=settings.ws_connection_init_timeout_seconds),
+        ws_identify=lambda headers: identify(headers, api_keys, services.tokens),
+        ws_limiter=ConnectionLimiter(settings.ws_max_connections_per_identity),
     )
+    app.state.response_cache = response_cache
+    app.state.ws_limiter = router._ws_limiter
     app.include_router(router, prefix="/graphql")
-    mount_payment_webhooks(app, services.shopping, settings.payment_webhook_secret)
+    mount_payment_webhooks(app, services.shopping, webhook_readers(settings), services.events)
     if settings.graphiql:
         graphiql_page.mount_assets(app)
+    storefront = settings.storefront_enabled()
+    if storefront:
+        storefront_page.mount(app, settings)
 
     @app.exception_handler(RejectedCredentials)
     async def rejected(request: Request, error: RejectedCredentials) -> JSONResponse:
@@ -191,11 +527,15 @@ def create_app(settings: Settings, services: Services, *, check_on_start: bool =
     ) -> Response:
         rid = request.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex
         request.state.request_id = rid[:64]
-        structlog.contextvars.bind_contextvars(request_id=request.state.request_id)
+        bound: dict[str, str] = {"request_id": request.state.request_id}
+        trace_id = current_trace_id(request.headers.get(TRACE_HEADER))
+        if trace_id is not None:
+            bound["trace_id"] = trace_id
+        structlog.contextvars.bind_contextvars(**bound)
         try:
             response = await call_next(request)
         finally:
-            structlog.contextvars.unbind_contextvars("request_id")
+            structlog.contextvars.unbind_contextvars("request_id", "trace_id")
         response.headers[REQUEST_ID_HEADER] = request.state.request_id
         return response
 
@@ -216,13 +556,28 @@ def create_app(settings: Settings, services: Services, *, check_on_start: bool =
             expose_headers=[REQUEST_ID_HEADER, "retry-after"],
             max_age=600,
         )
+    if settings.origin_verify_secret is not None:
+        app.add_middleware(OriginVerify, secret=settings.origin_verify_secret.get_secret_value())
     app.add_middleware(
-        SecurityHeaders, graphiql_page_csp=graphiql_csp(router.page) if settings.graphiql else None
+        SecurityHeaders,
+        graphiql_page_csp=graphiql_csp(router.page) if settings.graphiql else None,
+        storefront_csp=storefront_page.storefront_csp(settings) if storefront else None,
     )
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    checked = dependencies(services)
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        readiness = await check_readiness(checked, settings.readiness_timeout_seconds)
+        return JSONResponse(
+            readiness.body(),
+            status_code=200 if readiness.ready else 503,
+            headers={"cache-control": "no-store"},
+        )
 
     return app
 

@@ -19,8 +19,10 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from datasources.errors import DataSourceError
+from datasources.search.indexer import reindex
 from gateway.app import create_app
-from gateway.bootstrap import Services, StartupCheckFailed, build_services
+from gateway.bootstrap import Services, StartupCheckFailed, build_services, check_services
 from gateway.local_cognito import (
     DEMO_USERS,
     CognitoSetupError,
@@ -40,7 +42,9 @@ from render_jobs.ingest.cli import ingest_app
 app = typer.Typer(help="Vitrine: a GraphQL gateway for 3D commerce.", no_args_is_help=True)
 schema_app = typer.Typer(help="The committed GraphQL contract.", no_args_is_help=True)
 local_app = typer.Typer(help="The embedded local stack.", no_args_is_help=True)
+search_app = typer.Typer(help="The product search index.", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
+app.add_typer(search_app, name="search")
 app.add_typer(local_app, name="local")
 app.add_typer(ingest_app, name="ingest")
 app.command("worker")(worker_command)
@@ -309,6 +313,49 @@ def token_command(
     typer.echo(tokens.access_token if kind is TokenKind.ACCESS else tokens.id_token)
 
 
+async def _reindex_then_release(
+    services: Services, settings: Settings, on_progress: Callable[[int, int], None]
+) -> tuple[str, int]:
+    try:
+        await check_services(services, settings)
+        if services.search is None:
+            raise _fail("no search engine is configured (VITRINE_SEARCH_ENGINE)")
+        return await reindex(services.catalog, services.search, on_progress=on_progress)
+    finally:
+        await services.close()
+
+
+@search_app.command("reindex")
+def search_reindex() -> None:
+    """Build a new search index of every active product, then switch the alias to it (search
+    keeps answering from the previous index until then) and drop the previous one."""
+    configure_logging()
+    settings = _settings()
+    services = build_services(settings)
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    try:
+        with Progress(*columns, console=console, transient=True) as progress:
+            task = progress.add_task("Indexing products", total=None)
+
+            def advance(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            name, count = asyncio.run(_reindex_then_release(services, settings, advance))
+    except StartupCheckFailed as error:
+        raise _fail(str(error)) from error
+    except DataSourceError as error:
+        raise _fail(f"reindex failed: {error}", 1) from error
+    console.print(
+        f"[green]Indexed[/] {count} products into {name}; "
+        f"the alias {settings.search_alias!r} now names it."
+    )
+
+
 def _wait_for_interrupt() -> None:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -322,7 +369,8 @@ def schema_export(
         bool, typer.Option(help="Write even with unacknowledged breaking changes.")
     ] = False,
 ) -> None:
-    """Write schema/schema.graphql from the code."""
+    """Write schema/schema.graphql, docs/resolver-map.md and schema/resolver-map.json from
+    the code."""
     from gateway import contract, resolver_map
 
     try:
@@ -335,6 +383,7 @@ def schema_export(
         ) from error
     console.print(f"[green]Wrote[/] {path}")
     console.print(f"[green]Wrote[/] {resolver_map.write_resolver_map()}")
+    console.print(f"[green]Wrote[/] {resolver_map.write_resolver_map_json()}")
 
 
 @schema_app.command("check")
@@ -359,6 +408,30 @@ def schema_check(
     if report.unacknowledged:
         raise _fail("unacknowledged breaking changes", 1)
     console.print("[green]The committed contract matches the code.[/]")
+
+
+@schema_app.command("trusted-documents")
+def trusted_documents(
+    check: Annotated[
+        bool, typer.Option(help="Only check that the manifest is current; write nothing.")
+    ] = False,
+) -> None:
+    """Write client_examples/trusted-documents.json (sha256 -> document of every operation)."""
+    from gateway import persisted_queries as pq
+
+    text = pq.render_manifest(pq.build_manifest())
+    current = pq.DEFAULT_MANIFEST.read_text() if pq.DEFAULT_MANIFEST.exists() else None
+    if check:
+        if current != text:
+            raise _fail(
+                "client_examples/trusted-documents.json is stale: run "
+                "`vitrine schema trusted-documents`",
+                1,
+            )
+        console.print("[green]The trusted-documents manifest is current.[/]")
+        return
+    pq.DEFAULT_MANIFEST.write_text(text)
+    console.print(f"[green]Wrote[/] {pq.DEFAULT_MANIFEST}")
 
 
 def main() -> None:

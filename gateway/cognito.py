@@ -18,16 +18,20 @@ import json
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlparse
 
-import httpx
-import jwt
 import structlog
 
 from gateway.settings import CognitoTokenUse, Settings
 from resolvers.context import AuthMode, Identity
 from resolvers.errors import Unauthorized
+
+if TYPE_CHECKING:
+    import jwt
+
+# PyJWT (with cryptography) and httpx are imported by the functions that use them, on the
+# first token or JWKS fetch: requests without a token never load them (Lambda cold start).
 
 log = structlog.get_logger("vitrine.cognito")
 
@@ -102,6 +106,8 @@ class HttpJwks:
 
     async def __call__(self) -> object:
         """The parsed JSON document."""
+        import httpx
+
         body = bytearray()
         try:
             async with (
@@ -129,6 +135,8 @@ def parse_jwks(document: object) -> dict[str, jwt.PyJWK]:
     entries = document.get("keys") if isinstance(document, Mapping) else None
     if not isinstance(entries, list):
         raise JwksError("the JWKS document has no 'keys' list")
+    import jwt
+
     keys: dict[str, jwt.PyJWK] = {}
     for entry in entries[:MAX_JWKS_KEYS]:
         if not isinstance(entry, dict):
@@ -285,6 +293,8 @@ class CognitoVerifier:
         """The token's claims once signature, issuer, times, type and client all check out."""
         if len(token) > MAX_TOKEN_CHARS:
             raise Unauthorized("The token is too large to be a Cognito token")
+        import jwt
+
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -311,6 +321,8 @@ class CognitoVerifier:
         return claims
 
     def _decode(self, token: str, key: jwt.PyJWK) -> dict[str, Any]:
+        import jwt
+
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,

@@ -45,6 +45,7 @@ from graphql import (
     get_nullable_type,
     is_leaf_type,
     is_list_type,
+    value_from_ast,
 )
 from graphql.execution.values import (
     VariableValues,
@@ -52,6 +53,7 @@ from graphql.execution.values import (
     get_directive_values,
     get_variable_values,
 )
+from graphql.pyutils import Undefined
 from graphql.utilities import get_operation_ast
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
@@ -59,7 +61,7 @@ from strawberry.types.graphql import OperationType
 from datasources.ports import RateLimiter
 from datasources.rate_limit import Throttle
 from gateway.limits import limit_error
-from resolvers.context import AuthMode, Identity
+from resolvers.context import rate_limit_key
 
 THROTTLED = "Throttled"
 CONNECTION_ITEMS = frozenset({"nodes", "edges"})
@@ -153,7 +155,9 @@ class _Costing:
         try:
             values = get_argument_values(definition, node, self._variables)
         except GraphQLError:
-            values = {}
+            # Another argument's required variable is missing (a document costed without its
+            # variables): first/last can still be read on their own.
+            values = _page_arguments(definition, node, self._variables)
         size = values.get("first")
         if size is None:
             size = values.get("last")
@@ -172,6 +176,24 @@ class _Costing:
         if skip is not None and skip.get("if") is True:
             return False
         return not (include is not None and include.get("if") is False)
+
+
+def _page_arguments(definition: Any, node: FieldNode, variables: Any) -> dict[str, Any]:
+    """``first`` and ``last`` of a connection field: given values, else the schema defaults."""
+    given = {a.name.value: a.value for a in node.arguments or ()}
+    values: dict[str, Any] = {}
+    for name in ("first", "last"):
+        argument = definition.args.get(name)
+        if argument is None:
+            continue
+        value = (
+            value_from_ast(given[name], argument.type, variables or {})
+            if name in given
+            else argument.default_value
+        )
+        if value is not Undefined:
+            values[name] = value
+    return values
 
 
 def query_cost(
@@ -195,18 +217,6 @@ def query_cost(
     return _Costing(schema, document, values, rules or CostRules()).selection_set(
         root, operation.selection_set, None
     )
-
-
-def rate_limit_key(identity: Identity | None, client_ip: str | None) -> str:
-    """Whose bucket a request is charged to: the Cognito user, the API key per client IP
-    (a storefront key is shared by every shopper), or the client IP for anonymous callers."""
-    ip = client_ip or "unknown"
-    if identity is not None and identity.subject:
-        if identity.mode is AuthMode.AMAZON_COGNITO_USER_POOLS:
-            return f"user:{identity.subject}"
-        if identity.mode is AuthMode.API_KEY:
-            return f"key:{identity.subject}:ip:{ip}"
-    return f"ip:{ip}"
 
 
 def _client_ip(context: Any) -> str | None:

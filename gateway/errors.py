@@ -106,6 +106,15 @@ class AppSyncErrors(SchemaExtension):
         result = self.execution_context.result
         if result is None or not result.errors:
             return
+        self._describe_errors(result)
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        """The same for each result a subscription streams (WebSocket and SSE transports)."""
+        if getattr(result, "errors", None):
+            self._describe_errors(result)
+        yield
+
+    def _describe_errors(self, result: Any) -> None:
         request_id = _request_id(self.execution_context.context)
         result.errors = [
             describe(e, request_id, suggestions=self._suggestions) for e in result.errors

@@ -10,6 +10,7 @@ import re
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 GRAPHIQL_PATHS = frozenset({"/graphql", "/graphql/"})
+STOREFRONT_PREFIX = "/storefront"
 _INLINE = re.compile(r"<(script|style)>(.*?)</\1>", re.DOTALL)
 
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
@@ -43,11 +44,27 @@ def graphiql_csp(page: str) -> str:
 
 
 class SecurityHeaders:
-    """Adds nosniff, no-referrer, frame denial and a CSP to every response."""
+    """Adds nosniff, no-referrer, frame denial and a CSP to every response: GraphiQL's on its
+    page, the storefront's on everything under /storefront, the API's elsewhere."""
 
-    def __init__(self, app: ASGIApp, graphiql_page_csp: str | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        graphiql_page_csp: str | None = None,
+        storefront_csp: str | None = None,
+    ) -> None:
         self._app = app
         self._graphiql_csp = graphiql_page_csp
+        self._storefront_csp = storefront_csp
+
+    def _csp(self, path: str, html: bool) -> str:
+        if self._graphiql_csp and html and path in GRAPHIQL_PATHS:
+            return self._graphiql_csp
+        if self._storefront_csp and (
+            path == STOREFRONT_PREFIX or path.startswith(STOREFRONT_PREFIX + "/")
+        ):
+            return self._storefront_csp
+        return API_CSP
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -64,11 +81,7 @@ class SecurityHeaders:
                         name.lower() == b"content-type" and value.startswith(b"text/html")
                         for name, value in headers
                     )
-                    csp = (
-                        self._graphiql_csp
-                        if html and self._graphiql_csp and scope["path"] in GRAPHIQL_PATHS
-                        else API_CSP
-                    )
+                    csp = self._csp(scope["path"], html)
                     headers.append((b"content-security-policy", csp.encode()))
                 message = {**message, "headers": headers}
             await send(message)

@@ -63,7 +63,8 @@ from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 
 from datasources.errors import DataSourceError
-from datasources.loaders import Loaders
+from gateway.auth import cart_token
+from gateway.tracing import current_trace_id
 from resolvers.context import AuthMode, Context, DataSources, Identity
 from resolvers.errors import BadUserInput, Forbidden, ResolverError, Unauthorized
 from resolvers.kit import Pipeline, Run, RunInfo
@@ -259,12 +260,12 @@ class AppSyncResolver:
         return [o.as_item() if isinstance(o, AppSyncFailure) else o for o in outcomes]
 
     async def _resolve_all(self, events: list[Mapping[str, Any]]) -> list[Any]:
-        loaders = Loaders.for_request(self._sources.catalog, batching=self._batching)
+        loaders = self._sources.new_loaders(batching=self._batching)
         contexts: dict[str, Context] = {}
         request_id = uuid.uuid4().hex
 
-        def context_for(raw_identity: Mapping[str, Any] | None) -> Context:
-            key = _identity_key(raw_identity)
+        def context_for(raw_identity: Mapping[str, Any] | None, token: str | None) -> Context:
+            key = f"{_identity_key(raw_identity)}|{token or ''}"
             if key not in contexts:
                 contexts[key] = Context(
                     request_id=request_id,
@@ -272,12 +273,13 @@ class AppSyncResolver:
                     sources=self._sources,
                     loaders=loaders,
                     caching=self._caching,
+                    cart_token=token,
                 )
             return contexts[key]
 
         async def one(event: Mapping[str, Any]) -> Any:
             try:
-                context = context_for(event.get("identity"))
+                context = context_for(event.get("identity"), _cart_token_of(event))
                 return await self._resolve(event, context)
             except AppSyncFailure as failure:
                 return failure
@@ -511,10 +513,11 @@ class _Runtime:
     def __init__(self) -> None:
         from gateway.bootstrap import build_services
         from gateway.logging_setup import configure_logging
+        from gateway.secrets import resolve_secrets
         from gateway.settings import Settings
         from schema import build_schema
 
-        settings = Settings()
+        settings = resolve_secrets(Settings())
         configure_logging(settings.log_level, json_lines=True)
         self.loop = asyncio.new_event_loop()
         services = build_services(settings)
@@ -534,7 +537,20 @@ def handler(event: Any, context: Any) -> Any:
     global _runtime
     if _runtime is None:
         _runtime = _Runtime()
-    return _runtime.loop.run_until_complete(_runtime.resolver.handle(event))
+    with structlog.contextvars.bound_contextvars(**invocation_log_context(context)):
+        return _runtime.loop.run_until_complete(_runtime.resolver.handle(event))
+
+
+def invocation_log_context(context: Any) -> dict[str, str]:
+    """The Lambda request id and the X-Ray trace id of this invocation, for every log line."""
+    bound: dict[str, str] = {}
+    request_id = getattr(context, "aws_request_id", None)
+    if isinstance(request_id, str) and request_id:
+        bound["lambda_request_id"] = request_id[:64]
+    trace_id = current_trace_id()
+    if trace_id is not None:
+        bound["trace_id"] = trace_id
+    return bound
 
 
 __all__ = [
@@ -544,4 +560,14 @@ __all__ = [
     "encode_record",
     "handler",
     "identity_from_event",
+    "invocation_log_context",
 ]
+
+
+def _cart_token_of(event: Mapping[str, Any]) -> str | None:
+    """The ``x-cart-token`` header AppSync forwards in ``request.headers`` (lower-cased)."""
+    request = event.get("request")
+    headers = request.get("headers") if isinstance(request, Mapping) else None
+    if not isinstance(headers, Mapping):
+        return None
+    return cart_token({str(k).lower(): str(v) for k, v in headers.items() if v is not None})

@@ -19,6 +19,7 @@ from mangum import Mangum
 from gateway.app import create_app
 from gateway.bootstrap import Services, build_services
 from gateway.logging_setup import configure_logging
+from gateway.secrets import resolve_secrets
 from gateway.settings import Settings
 
 
@@ -28,9 +29,10 @@ def build_handler(
     *,
     configure_logs: bool = True,
 ) -> Mangum:
-    """A Mangum adapter over a new app; ``settings`` default to the environment. Logs go
-    out as JSON lines (CloudWatch) unless ``configure_logs`` is false (tests)."""
-    settings = Settings() if settings is None else settings
+    """A Mangum adapter over a new app; ``settings`` default to the environment, with the
+    secrets they name by ARN read from Secrets Manager. Logs go out as JSON lines
+    (CloudWatch) unless ``configure_logs`` is false (tests)."""
+    settings = resolve_secrets(Settings() if settings is None else settings)
     if configure_logs:
         configure_logging(settings.log_level, json_lines=True)
     services = build_services(settings) if services is None else services

@@ -7,6 +7,7 @@ resolver such as a global ID) or ``source`` (an attribute of the parent record).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -30,6 +31,9 @@ from resolvers.kit import DataSource, Pipeline, data_sources_of, step_name
 from schema import build_schema
 
 RESOLVER_MAP_PATH = SCHEMA_DIR.parent / "docs" / "resolver-map.md"
+RESOLVER_MAP_JSON_PATH = SCHEMA_DIR / "resolver-map.json"
+"""The fields with resolvers, as data: the CDK app attaches AppSync resolvers from it
+(``infra_cdk`` may not import the schema's code)."""
 AUTH_DIRECTIVE_PREFIX = "aws_"
 _NONE = "—"
 
@@ -139,6 +143,33 @@ def render_markdown(rows: list[ResolverMapRow]) -> str:
         for row in rows
     )
     return "\n".join(lines) + "\n"
+
+
+def render_json(rows: list[ResolverMapRow]) -> str:
+    """The fields that have a pipeline (AppSync resolvers: each is a direct Lambda
+    resolver on AWS), with their data sources and resolver-cache TTL, as JSON."""
+    document = {
+        "generatedBy": "vitrine schema export",
+        "resolvers": [
+            {
+                "typeName": row.type_name,
+                "fieldName": row.field_name,
+                "dataSources": list(row.data_sources),
+                "auth": list(row.auth),
+                "cacheTtlSeconds": row.cache_ttl_seconds,
+            }
+            for row in rows
+            if row.kind is ResolverKind.PIPELINE
+        ],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_resolver_map_json(path: Path = RESOLVER_MAP_JSON_PATH) -> Path:
+    """Write :func:`render_json` of the current schema to ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_json(resolver_map()), encoding="utf-8")
+    return path
 
 
 def write_resolver_map(path: Path = RESOLVER_MAP_PATH) -> Path:

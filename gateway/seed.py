@@ -29,6 +29,7 @@ from datasources.records import (
     VariantOption,
     VariantRecord,
 )
+from datasources.search.indexer import reindex
 from gateway.bootstrap import Services
 from gateway.demo_products import DEMO_CATEGORIES, DEMO_PRODUCTS, DemoProduct
 from render_jobs.procedural import DEMO_RECIPES, GeneratedModel, ModelRecipe, build_model
@@ -48,10 +49,14 @@ class SeedReport:
     skipped: bool = False
     stock_items: int = 0
     """SKUs whose stock was put into PostgreSQL (those it did not have yet)."""
+    indexed: int | None = None
+    """Products put into a new search index; None when the live index was kept."""
 
     def summary(self) -> str:
         """One line for the terminal."""
         stocked = f", stock of {self.stock_items} SKUs in PostgreSQL" if self.stock_items else ""
+        if self.indexed is not None:
+            stocked += f", {self.indexed} products in the search index"
         if self.skipped:
             return f"already loaded (left as it is){stocked}"
         megabytes = self.bytes_uploaded / 1_000_000
@@ -128,9 +133,21 @@ def _asset(demo: DemoProduct, recipe: ModelRecipe, model: GeneratedModel) -> Ass
 
 
 def _product(
-    index: int, demo: DemoProduct, recipe: ModelRecipe, asset: AssetRecord
+    index: int, demo: DemoProduct, recipe: ModelRecipe, asset: AssetRecord | None
 ) -> ProductRecord:
     created = SEEDED_AT + timedelta(hours=index)
+    media = (
+        ()
+        if asset is None
+        else (
+            MediaRecord(
+                key=asset.poster_key or "",
+                alt=f"{demo.name}, 3D render",
+                width=POSTER_SIZE,
+                height=POSTER_SIZE,
+            ),
+        )
+    )
     return ProductRecord(
         id=f"demo-{demo.recipe}",
         slug=demo.recipe,
@@ -142,19 +159,26 @@ def _product(
         tags=demo.tags,
         dimensions=Dimensions(width=recipe.width_m, depth=recipe.depth_m, height=recipe.height_m),
         variants=_variants(demo, recipe),
-        asset_ids=(asset.id,),
-        media=(
-            MediaRecord(
-                key=asset.poster_key or "",
-                alt=f"{demo.name}, 3D render",
-                width=POSTER_SIZE,
-                height=POSTER_SIZE,
-            ),
-        ),
+        asset_ids=(f"demo-{demo.recipe}",),
+        media=media,
         status=ProductStatus.ACTIVE,
         created_at=created,
         updated_at=created,
     )
+
+
+def demo_catalog_products() -> list[ProductRecord]:
+    """The demo products as seeded, without building their models (so without media)."""
+    recipes = {r.slug: r for r in DEMO_RECIPES}
+    return [
+        _product(index, demo, recipes[demo.recipe], None)
+        for index, demo in enumerate(DEMO_PRODUCTS)
+    ]
+
+
+def demo_stock_records() -> list[StockRecord]:
+    """The availability counters the seed writes for the demo SKUs."""
+    return [StockRecord(sku=sku, quantity_available=q) for sku, q in demo_stock().items()]
 
 
 def demo_stock() -> dict[str, int]:
@@ -208,7 +232,15 @@ async def seed_demo_catalog(
     """Build the 30 demo models, upload them and write the catalog (idempotent by ids)."""
     if only_if_empty and not await _catalog_is_empty(services):
         stocked = await seed_shopping_stock(services)
-        return SeedReport(products=0, assets=0, bytes_uploaded=0, skipped=True, stock_items=stocked)
+        indexed = await index_demo_catalog(services, only_if_missing=True)
+        return SeedReport(
+            products=0,
+            assets=0,
+            bytes_uploaded=0,
+            skipped=True,
+            stock_items=stocked,
+            indexed=indexed,
+        )
     recipes = {r.slug: r for r in DEMO_RECIPES}
     for category in DEMO_CATEGORIES:
         await services.catalog.put_category(category)
@@ -232,5 +264,25 @@ async def seed_demo_catalog(
             )
     stocked = await seed_shopping_stock(services)
     if on_progress is not None:
+        on_progress(total, total, "Indexing the demo catalog for search")
+    indexed = await index_demo_catalog(services, only_if_missing=False)
+    if on_progress is not None:
         on_progress(total, total, "Demo catalog loaded")
-    return SeedReport(products=total, assets=total, bytes_uploaded=uploaded, stock_items=stocked)
+    return SeedReport(
+        products=total,
+        assets=total,
+        bytes_uploaded=uploaded,
+        stock_items=stocked,
+        indexed=indexed,
+    )
+
+
+async def index_demo_catalog(services: Services, *, only_if_missing: bool) -> int | None:
+    """Build a search index of the catalog and switch the alias to it (``only_if_missing``:
+    only when no index is live yet); how many products it holds, None if nothing was built."""
+    if services.search is None:
+        return None
+    if only_if_missing and await services.search.live_index() is not None:
+        return None
+    _, count = await reindex(services.catalog, services.search)
+    return count

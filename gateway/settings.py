@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Self
 from urllib.parse import urlparse
 
@@ -36,13 +37,35 @@ class CognitoTokenUse(StrEnum):
 
 
 class PaymentProviderName(StrEnum):
-    """Which payment provider takes the money (only the deterministic test provider so far)."""
+    """Which payment provider takes the money: the deterministic test provider or Stripe."""
 
     TEST = "test"
+    STRIPE = "stripe"
+    NONE = "none"
+    """This process takes no payments (render workers, indexers): checkout answers
+    ServiceUnavailable."""
+
+
+class SearchEngineName(StrEnum):
+    """Which engine answers product search: embedded tantivy (local) or OpenSearch (AWS)."""
+
+    TANTIVY = "tantivy"
+    OPENSEARCH = "opensearch"
+
+
+class AnalyticsSinkName(StrEnum):
+    """Where shopper events go: a ring buffer in the process (local) or Kinesis (AWS)."""
+
+    LOCAL = "local"
+    KINESIS = "kinesis"
 
 
 def _is_loopback(url: str | None) -> bool:
     return url is not None and (urlparse(url).hostname or "") in _LOOPBACK_HOSTS
+
+
+SECRET_ARN_PATTERN = r"^arn:aws[\w-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$"
+"""A Secrets Manager secret ARN (the gateway reads secrets by ARN, never by name)."""
 
 
 class Settings(BaseSettings):
@@ -73,6 +96,12 @@ class Settings(BaseSettings):
     )
     render_visibility_timeout_seconds: int = Field(
         default=120, ge=1, le=43_200, validation_alias="VITRINE_RENDER_VISIBILITY_TIMEOUT"
+    )
+    render_max_size: int = Field(
+        default=2048, ge=8, le=4096, validation_alias="VITRINE_RENDER_MAX_SIZE"
+    )
+    render_max_frames: int = Field(
+        default=72, ge=1, le=360, validation_alias="VITRINE_RENDER_MAX_FRAMES"
     )
     upload_max_bytes: int = Field(
         default=100 * 1024 * 1024, ge=1, validation_alias="VITRINE_UPLOAD_MAX_BYTES"
@@ -110,11 +139,62 @@ class Settings(BaseSettings):
     )
     redis_url: str | None = Field(default=None, validation_alias="REDIS_URL")
 
+    search_engine: SearchEngineName = Field(
+        default=SearchEngineName.TANTIVY, validation_alias="VITRINE_SEARCH_ENGINE"
+    )
+    search_index_dir: Path | None = Field(default=None, validation_alias="VITRINE_SEARCH_INDEX_DIR")
+    """Where the embedded engine keeps its indexes; unset: ``.vitrine/search`` here."""
+    search_alias: str = Field(
+        default="products",
+        pattern=r"^[a-z0-9][a-z0-9_]{0,39}$",
+        validation_alias="VITRINE_SEARCH_ALIAS",
+    )
+    """The alias searches read; a reindex builds ``<alias>-<timestamp>`` and switches it."""
+    opensearch_url: str | None = Field(default=None, validation_alias="OPENSEARCH_URL")
+    opensearch_timeout_seconds: float = Field(
+        default=5.0, gt=0, le=60, validation_alias="VITRINE_OPENSEARCH_TIMEOUT"
+    )
+
+    analytics_sink: AnalyticsSinkName = Field(
+        default=AnalyticsSinkName.LOCAL, validation_alias="VITRINE_ANALYTICS_SINK"
+    )
+    analytics_stream: str = Field(
+        default="vitrine-analytics",
+        pattern=r"^[a-zA-Z0-9_.-]{1,128}$",
+        validation_alias="VITRINE_ANALYTICS_STREAM",
+    )
+    """The Kinesis data stream events are written to (``VITRINE_ANALYTICS_SINK=kinesis``; on
+    AWS Firehose copies it to S3). The CDK app sets it and grants PutRecord(s) on it."""
+    analytics_buffer: int = Field(
+        default=10_000, ge=1, le=1_000_000, validation_alias="VITRINE_ANALYTICS_BUFFER"
+    )
+    """Events the local sink keeps (oldest dropped)."""
+    analytics_rate_bucket: int = Field(
+        default=600, ge=100, validation_alias="VITRINE_ANALYTICS_RATE_BUCKET"
+    )
+    """Events one identity may send in a burst (at least one full batch of 100)."""
+    analytics_rate_restore: float = Field(
+        default=5.0, gt=0, validation_alias="VITRINE_ANALYTICS_RATE_RESTORE"
+    )
+    """Events per second an identity's bucket refills by."""
+    trending_hours: int = Field(default=24, ge=1, le=168, validation_alias="VITRINE_TRENDING_HOURS")
+    """The window TRENDING recommendations sum shopper activity over."""
+
     payment_provider: PaymentProviderName = Field(
         default=PaymentProviderName.TEST, validation_alias="VITRINE_PAYMENT_PROVIDER"
     )
     payment_webhook_secret: SecretStr | None = Field(
         default=None, validation_alias="VITRINE_PAYMENT_WEBHOOK_SECRET"
+    )
+    stripe_secret_key: SecretStr | None = Field(default=None, validation_alias="STRIPE_SECRET_KEY")
+    stripe_webhook_secret: SecretStr | None = Field(
+        default=None, validation_alias="STRIPE_WEBHOOK_SECRET"
+    )
+    """Signing secret (``whsec_...``) of the Stripe webhook endpoint."""
+    stripe_api_base: str | None = Field(default=None, validation_alias="VITRINE_STRIPE_API_BASE")
+    """Another Stripe API address (stripe-mock, a recording proxy); unset: api.stripe.com."""
+    stripe_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=80, validation_alias="VITRINE_STRIPE_TIMEOUT_SECONDS"
     )
     tax_rate_basis_points: int = Field(
         default=0, ge=0, le=10_000, validation_alias="VITRINE_TAX_RATE_BASIS_POINTS"
@@ -127,6 +207,41 @@ class Settings(BaseSettings):
     api_keys: list[SecretStr] = Field(
         default_factory=lambda: [SecretStr(LOCAL_API_KEY)], validation_alias="VITRINE_API_KEYS"
     )
+
+    # Secrets read from Secrets Manager at cold start (gateway/secrets.py) instead of plain
+    # environment values; each replaces or completes the setting named in its comment.
+    api_keys_secret_arn: str | None = Field(
+        default=None, pattern=SECRET_ARN_PATTERN, validation_alias="VITRINE_API_KEYS_SECRET_ARN"
+    )
+    """VITRINE_API_KEYS: a JSON object with ``key``, a JSON list of keys, or one key."""
+    database_secret_arn: str | None = Field(
+        default=None, pattern=SECRET_ARN_PATTERN, validation_alias="VITRINE_DATABASE_SECRET_ARN"
+    )
+    """The password (and user, if the URL has none) of DATABASE_URL: the RDS secret JSON."""
+    redis_auth_secret_arn: str | None = Field(
+        default=None, pattern=SECRET_ARN_PATTERN, validation_alias="VITRINE_REDIS_AUTH_SECRET_ARN"
+    )
+    """The ElastiCache AUTH token (a plain string) put into REDIS_URL."""
+    origin_verify_secret: SecretStr | None = Field(
+        default=None, validation_alias="VITRINE_ORIGIN_VERIFY_SECRET"
+    )
+    """When set, requests without ``x-origin-verify: <this>`` are refused (403)."""
+    origin_verify_secret_arn: str | None = Field(
+        default=None,
+        pattern=SECRET_ARN_PATTERN,
+        validation_alias="VITRINE_ORIGIN_VERIFY_SECRET_ARN",
+    )
+    """VITRINE_ORIGIN_VERIFY_SECRET from Secrets Manager (a plain string)."""
+    stripe_secret_arn: str | None = Field(
+        default=None, pattern=SECRET_ARN_PATTERN, validation_alias="VITRINE_STRIPE_SECRET_ARN"
+    )
+    """STRIPE_SECRET_KEY from Secrets Manager (a plain string)."""
+    stripe_webhook_secret_arn: str | None = Field(
+        default=None,
+        pattern=SECRET_ARN_PATTERN,
+        validation_alias="VITRINE_STRIPE_WEBHOOK_SECRET_ARN",
+    )
+    """STRIPE_WEBHOOK_SECRET from Secrets Manager (a plain string)."""
     cognito_user_pool_id: str | None = Field(
         default=None, validation_alias="COGNITO_USER_POOL_ID", pattern=r"^[\w-]+_[0-9A-Za-z]+$"
     )
@@ -150,6 +265,8 @@ class Settings(BaseSettings):
 
     introspection: bool = Field(default=True, validation_alias="VITRINE_INTROSPECTION")
     graphiql: bool = Field(default=True, validation_alias="VITRINE_GRAPHIQL")
+    storefront: bool | None = Field(default=None, validation_alias="VITRINE_STOREFRONT")
+    """The reference storefront at /storefront; unset: on in the local profile only."""
     dataloaders: bool = Field(default=True, validation_alias="VITRINE_DATALOADERS")
     resolver_cache: bool = Field(default=True, validation_alias="VITRINE_RESOLVER_CACHE")
     query_cache_size: int = Field(default=512, ge=16, validation_alias="VITRINE_QUERY_CACHE_SIZE")
@@ -158,6 +275,20 @@ class Settings(BaseSettings):
     )
     max_retry_attempts: int = Field(default=1, ge=0, validation_alias="VITRINE_MAX_RETRIES")
     log_level: str = Field(default="INFO", validation_alias="VITRINE_LOG_LEVEL")
+    metrics: bool = Field(default=False, validation_alias="VITRINE_METRICS")
+    """CloudWatch embedded metric format documents on stdout, one set per operation."""
+    metrics_namespace: str = Field(
+        default="Vitrine",
+        min_length=1,
+        max_length=255,
+        validation_alias="VITRINE_METRICS_NAMESPACE",
+    )
+    metrics_service: str = Field(
+        default="gateway", min_length=1, max_length=255, validation_alias="VITRINE_METRICS_SERVICE"
+    )
+    readiness_timeout_seconds: float = Field(
+        default=2.0, gt=0, le=30, validation_alias="VITRINE_READINESS_TIMEOUT"
+    )
 
     # Limits and cost (docs/configuration.md, "Limits, cost and rate limiting").
     max_depth: int = Field(default=15, ge=1, validation_alias="VITRINE_MAX_DEPTH")
@@ -172,6 +303,29 @@ class Settings(BaseSettings):
     rate_limit_restore_rate: float = Field(
         default=100.0, gt=0, validation_alias="VITRINE_RATE_LIMIT_RESTORE_RATE"
     )
+    event_max_pending: int = Field(
+        default=256, ge=1, le=100_000, validation_alias="VITRINE_EVENT_MAX_PENDING"
+    )
+    """Events that may wait for one subscriber before it is dropped as too slow."""
+    event_channel_prefix: str = Field(
+        default="vitrine:events:",
+        min_length=1,
+        max_length=100,
+        validation_alias="VITRINE_EVENT_CHANNEL_PREFIX",
+    )
+    """Prefix of the Redis pub/sub channels (one per topic) when REDIS_URL is set."""
+    ws_max_connections_per_identity: int = Field(
+        default=20, ge=1, le=10_000, validation_alias="VITRINE_WS_MAX_CONNECTIONS_PER_IDENTITY"
+    )
+    """Open subscription WebSockets one caller (Cognito sub or API key) may hold per process."""
+    ws_connection_init_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=300, validation_alias="VITRINE_WS_CONNECTION_INIT_TIMEOUT_SECONDS"
+    )
+    """How long a new WebSocket may wait before sending connection_init; then it is closed."""
+    ws_keep_alive_seconds: float = Field(
+        default=15.0, gt=0, le=300, validation_alias="VITRINE_WS_KEEP_ALIVE_SECONDS"
+    )
+    """Interval of keep-alive messages on subscription WebSockets (graphql-ws ``ka``)."""
     max_body_bytes: int = Field(default=262_144, ge=1024, validation_alias="VITRINE_MAX_BODY_BYTES")
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, validation_alias="VITRINE_CORS_ORIGINS"
@@ -180,6 +334,54 @@ class Settings(BaseSettings):
         default=None, validation_alias="VITRINE_FIELD_SUGGESTIONS"
     )
     """'Did you mean' hints in validation messages; unset: on except in production."""
+    request_timeout_seconds: float | None = Field(
+        default=10.0, gt=0, le=300, validation_alias="VITRINE_REQUEST_TIMEOUT_SECONDS"
+    )
+    """Longest one GraphQL operation may run; its pending data-source calls are cancelled."""
+
+    # Persisted queries and HTTP caching (docs/caching.md).
+    persisted_queries: bool = Field(default=True, validation_alias="VITRINE_PERSISTED_QUERIES")
+    persisted_query_ttl_seconds: int = Field(
+        default=86_400, ge=60, validation_alias="VITRINE_PERSISTED_QUERY_TTL"
+    )
+    trusted_documents_only: bool = Field(
+        default=False, validation_alias="VITRINE_TRUSTED_DOCUMENTS_ONLY"
+    )
+    """Refuse every document that is not in the trusted-documents manifest."""
+    trusted_documents_manifest: Path | None = Field(
+        default=None, validation_alias="VITRINE_TRUSTED_DOCUMENTS_MANIFEST"
+    )
+    """The manifest file; unset: client_examples/trusted-documents.json."""
+    http_cache_max_age_seconds: int = Field(
+        default=60, ge=0, le=86_400, validation_alias="VITRINE_HTTP_CACHE_MAX_AGE"
+    )
+    http_cache_stale_while_revalidate_seconds: int = Field(
+        default=300, ge=0, le=86_400, validation_alias="VITRINE_HTTP_CACHE_STALE_WHILE_REVALIDATE"
+    )
+    response_cache: bool = Field(default=True, validation_alias="VITRINE_RESPONSE_CACHE")
+    """Keep whole public catalog answers (GET) for VITRINE_HTTP_CACHE_MAX_AGE seconds."""
+    response_cache_max_entries: int = Field(
+        default=10_000, ge=1, validation_alias="VITRINE_RESPONSE_CACHE_MAX_ENTRIES"
+    )
+    """The in-process response cache's bound (without REDIS_URL)."""
+    response_cache_namespace: str = Field(
+        default="vitrine:responses",
+        min_length=1,
+        validation_alias="VITRINE_RESPONSE_CACHE_NAMESPACE",
+    )
+    """The Redis key prefix of the response cache (one per deployment sharing a Redis)."""
+    cloudfront_distribution_id: str | None = Field(
+        default=None, validation_alias="VITRINE_CLOUDFRONT_DISTRIBUTION_ID"
+    )
+    """The CloudFront distribution in front of /graphql; unset: no CDN invalidations."""
+    cdn_invalidation_interval_seconds: float = Field(
+        default=60.0, ge=0, le=3_600, validation_alias="VITRINE_CDN_INVALIDATION_INTERVAL_SECONDS"
+    )
+    """How long catalog changes are collected into one CloudFront invalidation."""
+    cdn_invalidation_paths: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["/graphql*"], validation_alias="VITRINE_CDN_INVALIDATION_PATHS"
+    )
+    """The paths each invalidation names (CloudFront charges per path)."""
 
     @field_validator("cognito_user_pool_id", "cognito_issuer", "cognito_jwks_url", mode="before")
     @classmethod
@@ -196,6 +398,27 @@ class Settings(BaseSettings):
         if text.startswith("["):
             return json.loads(text)
         return [part.strip().rstrip("/") for part in text.split(",") if part.strip()]
+
+    @field_validator("cdn_invalidation_paths", mode="before")
+    @classmethod
+    def _split_paths(cls, value: object) -> object:
+        """A JSON list or a comma-separated string of paths, each starting with '/'."""
+        if isinstance(value, str):
+            text = value.strip()
+            value = (
+                json.loads(text)
+                if text.startswith("[")
+                else [p.strip() for p in text.split(",") if p.strip()]
+            )
+        if isinstance(value, list):
+            if not value:
+                raise ValueError("VITRINE_CDN_INVALIDATION_PATHS must name at least one path")
+            for path in value:
+                if not isinstance(path, str) or not path.startswith("/"):
+                    raise ValueError(
+                        f"VITRINE_CDN_INVALIDATION_PATHS: {path!r} does not start with '/'"
+                    )
+        return value
 
     @model_validator(mode="after")
     def _bucket_holds_a_query(self) -> Self:
@@ -239,6 +462,38 @@ class Settings(BaseSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _opensearch_has_a_url(self) -> Self:
+        if self.search_engine is SearchEngineName.OPENSEARCH and not self.opensearch_url:
+            raise ValueError("VITRINE_SEARCH_ENGINE=opensearch needs OPENSEARCH_URL")
+        return self
+
+    def search_index_path(self) -> Path:
+        """The embedded engine's index directory (``.vitrine/search`` under the current one
+        when VITRINE_SEARCH_INDEX_DIR is unset, next to the local stack's other state)."""
+        if self.search_index_dir is not None:
+            return self.search_index_dir
+        return Path.cwd() / ".vitrine" / "search"
+
+    @model_validator(mode="after")
+    def _stripe_has_a_key(self) -> Self:
+        if (
+            self.payment_provider is PaymentProviderName.STRIPE
+            and self.stripe_secret_key is None
+            and self.stripe_secret_arn is None
+        ):
+            raise ValueError(
+                "VITRINE_PAYMENT_PROVIDER=stripe needs STRIPE_SECRET_KEY "
+                "(or VITRINE_STRIPE_SECRET_ARN)"
+            )
+        return self
+
+    def storefront_enabled(self) -> bool:
+        """Whether the gateway serves the reference storefront (default: local profile only)."""
+        if self.storefront is None:
+            return self.profile is Profile.LOCAL
+        return self.storefront
+
     @property
     def cognito_configured(self) -> bool:
         """Whether Cognito user-pool tokens can be verified (a pool or an issuer is set)."""
@@ -253,6 +508,8 @@ class Settings(BaseSettings):
             problems.append("VITRINE_INTROSPECTION must be false in production")
         if self.graphiql:
             problems.append("VITRINE_GRAPHIQL must be false in production")
+        if self.storefront:
+            problems.append("VITRINE_STOREFRONT must not be true in production")
         if self.aws_endpoint_url is not None:
             problems.append(
                 "AWS_ENDPOINT_URL must be unset in production (it points at a local stack)"
@@ -261,7 +518,9 @@ class Settings(BaseSettings):
             problems.append("DATABASE_URL must point at Aurora, not a local server")
         if self.redis_url is None or _is_loopback(self.redis_url):
             problems.append("REDIS_URL must point at ElastiCache in production")
-        if any(k.get_secret_value() == LOCAL_API_KEY for k in self.api_keys):
+        if self.api_keys_secret_arn is None and any(
+            k.get_secret_value() == LOCAL_API_KEY for k in self.api_keys
+        ):
             problems.append("VITRINE_API_KEYS must not contain the local development key")
         if self.asset_cdn_base_url is None:
             problems.append("VITRINE_ASSET_CDN_URL must be set in production (CloudFront)")
@@ -275,6 +534,8 @@ class Settings(BaseSettings):
             )
         if self.field_suggestions:
             problems.append("VITRINE_FIELD_SUGGESTIONS must not be true in production")
+        if self.payment_provider is PaymentProviderName.TEST:
+            problems.append("VITRINE_PAYMENT_PROVIDER must be a real provider in production")
         if "*" in self.cors_origins:
             problems.append("VITRINE_CORS_ORIGINS must list origins, not '*', in production")
         if problems:

@@ -10,6 +10,7 @@ import typer
 
 from gateway.bootstrap import Services, StartupCheckFailed, build_services, provision
 from gateway.logging_setup import configure_logging
+from gateway.secrets import resolve_secrets
 from gateway.settings import Settings
 from render_jobs.worker import IngestWorker, WorkerConfig
 
@@ -33,6 +34,7 @@ def build_worker(
         blobs=services.blobs,
         catalog=services.catalog,
         config=config,
+        events=services.events,
     )
 
 
@@ -48,6 +50,7 @@ async def run_worker(settings: Settings, *, concurrency: int | None, create: boo
             await worker.run()
         finally:
             remove_handlers()
+            worker.close()
     finally:
         await services.close()
 
@@ -62,8 +65,8 @@ def worker_command(
         typer.Option(help="Create the queues, table and bucket (default: with AWS_ENDPOINT_URL)"),
     ] = None,
 ) -> None:
-    """Consume ingest jobs from the queue (SQS long polling) until SIGTERM."""
-    settings = Settings()
+    """Consume ingest and render jobs from the queue (SQS long polling) until SIGTERM."""
+    settings = resolve_secrets(Settings())
     configure_logging(settings.log_level)
     create = settings.aws_endpoint_url is not None if create_resources is None else create_resources
     try:

@@ -6,13 +6,12 @@ Stacks, in deployment order::
     vitrine-<stage>-edge-firewall  (us-east-1)  WAF web ACL
     vitrine-<stage>-data                       VPC, KMS, DynamoDB, S3, Aurora, Redis
     vitrine-<stage>-identity                   Cognito, API keys
+    vitrine-<stage>-events                     stream indexer, analytics stream -> S3
     vitrine-<stage>-api                        gateway Lambda + HTTP API   (api_mode=lambda)
+                                               or AppSync + resolver Lambda (api_mode=appsync)
     vitrine-<stage>-edge                       CloudFront
+    vitrine-<stage>-render                     ECS GPU workers (Spot + on-demand)
     vitrine-<stage>-operations                 alarms, dashboard
-
-``api_mode=appsync`` (AppSync with direct Lambda resolvers), the render (GPU) stack and the
-events/analytics stack plug in here as further stacks over the same Data and Identity
-stacks; they are not built yet.
 """
 
 from __future__ import annotations
@@ -25,15 +24,18 @@ from typing import Any
 from aws_cdk import App, Environment, Stack, Tags
 from aws_cdk import aws_lambda as lambda_
 
-from infra_cdk.config import EDGE_REGION, ApiMode, ConfigError, DeployConfig
-from infra_cdk.constructs.monitoring import Watched
+from infra_cdk.config import EDGE_REGION, ApiMode, DeployConfig
+from infra_cdk.constructs.monitoring import AppSyncSignals, HttpApiSignals, Watched
 from infra_cdk.nag import add_aws_solutions_checks
 from infra_cdk.names import PROJECT
 from infra_cdk.stacks.api import LambdaApiStack
+from infra_cdk.stacks.appsync import AppSyncApiStack
 from infra_cdk.stacks.data import DataStack
 from infra_cdk.stacks.edge import EdgeFirewallStack, EdgeStack
+from infra_cdk.stacks.events import EventsStack
 from infra_cdk.stacks.identity import IdentityStack
 from infra_cdk.stacks.operations import OperationsStack
+from infra_cdk.stacks.render import RenderStack
 from infra_cdk.table_spec import TableSpec, load_catalog_table_spec
 
 CONTEXT_KEYS = (
@@ -52,6 +54,11 @@ CONTEXT_KEYS = (
     "rate_limit_per_5_minutes",
     "max_request_body_bytes",
     "cors_origins",
+    "render_instance_types",
+    "render_max_instances",
+    "render_image_tag",
+    "opensearch_url",
+    "monthly_budget_usd",
 )
 
 
@@ -63,15 +70,26 @@ class VitrineApp:
     config: DeployConfig
     data: DataStack
     identity: IdentityStack
-    api: LambdaApiStack
+    events: EventsStack
+    api: LambdaApiStack | AppSyncApiStack
     firewall: EdgeFirewallStack
     edge: EdgeStack
+    render: RenderStack
     operations: OperationsStack
 
     @property
     def stacks(self) -> tuple[Stack, ...]:
         """Every stack, in deployment order."""
-        return (self.firewall, self.data, self.identity, self.api, self.edge, self.operations)
+        return (
+            self.firewall,
+            self.data,
+            self.identity,
+            self.events,
+            self.api,
+            self.edge,
+            self.render,
+            self.operations,
+        )
 
 
 def _context(app: App) -> dict[str, Any]:
@@ -91,10 +109,6 @@ def build_app(
     """Build every stack (no AWS calls). ``context`` adds to what the CDK CLI passes."""
     app = App(outdir=outdir, context=dict(context or {}))
     config = DeployConfig.from_context(_context(app))
-    if config.api_mode is not ApiMode.LAMBDA:
-        raise ConfigError(
-            f"api_mode={config.api_mode.value} is not built yet: only 'lambda' deploys today"
-        )
     names = config.names
     env = Environment(account=config.account, region=config.region)
     edge_env = Environment(account=config.account, region=EDGE_REGION)
@@ -113,36 +127,78 @@ def build_app(
     identity = IdentityStack(
         app, "Identity", config=config, env=env, stack_name=names.stack("identity")
     )
-    api = LambdaApiStack(
+    events = EventsStack(
         app,
-        "Api",
+        "Events",
         config=config,
         data=data,
-        identity=identity,
         code=gateway_code,
         env=env,
-        stack_name=names.stack("api"),
+        stack_name=names.stack("events"),
+    )
+    api: LambdaApiStack | AppSyncApiStack
+    if config.api_mode is ApiMode.APPSYNC:
+        api = AppSyncApiStack(
+            app,
+            "Api",
+            config=config,
+            data=data,
+            identity=identity,
+            code=gateway_code,
+            env=env,
+            stack_name=names.stack("api"),
+        )
+        api_domain_name = api.domain_name
+        signals: AppSyncSignals | HttpApiSignals = AppSyncSignals(api.graphql.api.api_id)
+        function = api.resolver.function
+    else:
+        api = LambdaApiStack(
+            app,
+            "Api",
+            config=config,
+            data=data,
+            identity=identity,
+            code=gateway_code,
+            env=env,
+            stack_name=names.stack("api"),
+        )
+        api_domain_name = api.http_api.domain_name
+        signals = HttpApiSignals(api.http_api.api)
+        function = api.gateway.function
+    api.add_stack_dependency(
+        events, "the gateway puts analytics events on the events stack's stream"
     )
     edge = EdgeStack(
         app,
         "Edge",
         config=config,
         data=data,
-        api_domain_name=api.http_api.domain_name,
+        api_domain_name=api_domain_name,
         firewall=firewall,
+        origin_verify=config.api_mode is ApiMode.LAMBDA,
         env=env,
         stack_name=names.stack("edge"),
+    )
+    render = RenderStack(
+        app, "Render", config=config, data=data, env=env, stack_name=names.stack("render")
     )
     operations = OperationsStack(
         app,
         "Operations",
         config=config,
         watched=Watched(
-            http_api=api.http_api.api,
-            function=api.gateway.function,
+            api=signals,
+            function=function,
             table=data.catalog.table,
             cluster=data.database.cluster,
+            dead_letter_queue=data.jobs.dead_letter_queue,
+            analytics_stream=events.analytics.stream,
+            stream_indexer=None if events.indexer is None else events.indexer.function.function,
+            stream_indexer_failures=(
+                None if events.indexer is None else events.indexer.dead_letter_queue
+            ),
         ),
+        trail_bucket=data.trail.bucket,
         env=env,
         stack_name=names.stack("operations"),
     )
@@ -156,9 +212,11 @@ def build_app(
         config=config,
         data=data,
         identity=identity,
+        events=events,
         api=api,
         firewall=firewall,
         edge=edge,
+        render=render,
         operations=operations,
     )
 

@@ -27,6 +27,9 @@ DUMMY_CERTIFICATE_ARN = (
 SOURCE_CODE = "source"
 """``lambda_code=source``: package the source tree without dependencies (synth tests only)."""
 DEFAULT_BUNDLE_DIR = "build/lambda"
+DEFAULT_RENDER_INSTANCE_TYPES = ("g5.xlarge", "g6.xlarge")
+GPU_INSTANCE_FAMILIES = ("g4dn", "g5", "g6", "g6e")
+"""One NVIDIA GPU per instance and the ECS GPU-optimized AMI (x86_64)."""
 
 
 class ApiMode(StrEnum):
@@ -35,7 +38,7 @@ class ApiMode(StrEnum):
     LAMBDA = "lambda"
     """The gateway itself on Lambda behind an HTTP API and CloudFront."""
     APPSYNC = "appsync"
-    """AWS AppSync with the exported SDL and direct Lambda resolvers (not built yet)."""
+    """AWS AppSync with the exported SDL and direct Lambda resolvers."""
 
 
 class ConfigError(ValueError):
@@ -72,6 +75,13 @@ def _list(context: Mapping[str, Any], key: str) -> tuple[str, ...]:
     return tuple(str(item).strip() for item in items if str(item).strip())
 
 
+def _https_url(context: Mapping[str, Any], key: str) -> str | None:
+    url = _text(context, key, None)
+    if url is not None and not url.startswith("https://"):
+        raise ConfigError(f"context {key!r} must be an https:// URL, got {url!r}")
+    return url
+
+
 @dataclass(frozen=True)
 class DeployConfig:
     """One deployment of Vitrine."""
@@ -91,6 +101,11 @@ class DeployConfig:
     rate_limit_per_5_minutes: int = 3000
     max_request_body_bytes: int = 16 * 1024
     cors_origins: tuple[str, ...] = ()
+    render_instance_types: tuple[str, ...] = DEFAULT_RENDER_INSTANCE_TYPES
+    render_max_instances: int = 4
+    render_image_tag: str = "latest"
+    opensearch_url: str | None = None
+    monthly_budget_usd: int = 1000
 
     @classmethod
     def from_context(cls, context: Mapping[str, Any]) -> DeployConfig:
@@ -114,6 +129,20 @@ class DeployConfig:
         if not stage.replace("-", "").isalnum() or stage != stage.lower():
             raise ConfigError(f"context 'stage' must be lower-case letters, digits, '-': {stage!r}")
         domain = _text(context, "domain_name", defaults.domain_name) or defaults.domain_name
+        instance_types = _list(context, "render_instance_types") or defaults.render_instance_types
+        for instance_type in instance_types:
+            if instance_type.split(".")[0] not in GPU_INSTANCE_FAMILIES:
+                families = ", ".join(GPU_INSTANCE_FAMILIES)
+                raise ConfigError(
+                    f"context 'render_instance_types': {instance_type!r} is not a GPU instance "
+                    f"type of the families {families}"
+                )
+        budget = _int(context, "monthly_budget_usd", defaults.monthly_budget_usd)
+        if budget < 1:
+            raise ConfigError("context 'monthly_budget_usd' must be a positive amount")
+        max_instances = _int(context, "render_max_instances", defaults.render_max_instances)
+        if max_instances < 1:
+            raise ConfigError("context 'render_max_instances' must be at least 1")
         return cls(
             account=_text(context, "account", defaults.account) or defaults.account,
             region=region,
@@ -135,6 +164,12 @@ class DeployConfig:
                 context, "max_request_body_bytes", defaults.max_request_body_bytes
             ),
             cors_origins=_list(context, "cors_origins") or (f"https://{domain}",),
+            render_instance_types=instance_types,
+            render_max_instances=max_instances,
+            render_image_tag=_text(context, "render_image_tag", defaults.render_image_tag)
+            or defaults.render_image_tag,
+            opensearch_url=_https_url(context, "opensearch_url"),
+            monthly_budget_usd=budget,
         )
 
     @property

@@ -1,4 +1,8 @@
-"""The ingest worker: SQS long polling, idempotent job records, heartbeats, clean shutdown.
+"""The job worker: SQS long polling, idempotent job records, heartbeats, clean shutdown.
+
+Ingest and render jobs share the queue, the job records and this loop; a render job's
+message carries ``kind: render`` and its record a ``RenderSpec`` (see ``render_job``).
+Render progress (status, stage, percent) is published as ``Topic.RENDER_JOB_PROGRESS``.
 
 For each message: parse the versioned body, claim the job (a conditional write, so a
 duplicate delivery never runs it twice), download the upload, run ``ingest_file`` (outputs go
@@ -30,16 +34,24 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from datasources.errors import NotFound, VersionConflict
+from datasources.events.changes import render_job_progress
+from datasources.events.in_process import InProcessEventBus
+from datasources.events.publishing import publish_all
 from datasources.job_records import (
     BadJobMessage,
-    IngestJobMessage,
     IngestJobRecord,
     JobError,
+    JobKind,
+    JobStatus,
     QueuedMessage,
+    parse_job_message,
 )
-from datasources.ports import BlobStore, Catalog, JobQueue, JobStore
+from datasources.ports import BlobStore, Catalog, EventBus, JobQueue, JobStore
 from datasources.records import AssetFormat, AssetRecord, AssetSource, Bounds
+from render_jobs.glb import GlbFormatError
 from render_jobs.ingest.report import GLB_TYPE, USDZ_TYPE, IngestReport
+from render_jobs.render import RenderSizeError, RenderThread, UnknownVariant
+from render_jobs.render_job import render_job_outputs
 
 log = logging.getLogger("vitrine.worker")
 
@@ -131,6 +143,7 @@ def asset_from_report(asset_id: str, product_id: str, report: IngestReport) -> A
         sources=tuple(sources),
         sha256=report.source.sha256,
         created_at=datetime.now(UTC),
+        master_key=lod0.glb.key,
     )
 
 
@@ -146,17 +159,29 @@ class IngestWorker:
         catalog: Catalog,
         config: WorkerConfig | None = None,
         ingest: IngestFn | None = None,
+        events: EventBus | None = None,
+        renderer: RenderThread | None = None,
     ) -> None:
         self.queue = queue
+        self.events: EventBus = events if events is not None else InProcessEventBus()
+        """Where RENDER_JOB_PROGRESS is published (the gateway's bus, Redis across processes)."""
         self.jobs = jobs
         self.blobs = blobs
         self.catalog = catalog
         self.config = config or WorkerConfig()
         self._ingest_fn = ingest
+        self._renderer = renderer
+        self._owns_renderer = renderer is None
         self.stopping = asyncio.Event()
         self.outcomes: list[tuple[str, Outcome]] = []
 
     # -- lifecycle --------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release the GL context of a renderer this worker created."""
+        if self._owns_renderer and self._renderer is not None:
+            self._renderer.close()
+            self._renderer = None
 
     def stop(self) -> None:
         """Stop polling and finish (or release) the running jobs."""
@@ -237,7 +262,7 @@ class IngestWorker:
 
     async def _handle(self, message: QueuedMessage) -> Outcome:
         try:
-            body = IngestJobMessage.parse(message.body)
+            body = parse_job_message(message.body)
         except BadJobMessage as error:
             log.error(
                 "poison message %s (receive %d of %d): %s",
@@ -259,6 +284,7 @@ class IngestWorker:
         )
         if claimed is None:
             return await self._retry_later(message)
+        await self._progress(claimed, "claimed", 5)
         progress = [5]
         heartbeat = asyncio.ensure_future(self._heartbeat(message, claimed, progress))
         try:
@@ -272,6 +298,10 @@ class IngestWorker:
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
+
+    async def _progress(self, job: IngestJobRecord, stage: str, percent: int) -> None:
+        """Publish RENDER_JOB_PROGRESS for ``job`` (after its record was written)."""
+        await publish_all(self.events, [render_job_progress(job, stage, percent)])
 
     async def _release(self, message: QueuedMessage, job: IngestJobRecord) -> None:
         log.warning("releasing job %s (attempt %d) at shutdown", job.id, job.attempts)
@@ -295,6 +325,7 @@ class IngestWorker:
                 datetime.now(UTC),
                 attempt=job.attempts,
             )
+            await self._progress(replace(job, status=JobStatus.FAILED), "failed", 100)
             return Outcome.FAILED
         log.warning("job %s attempt %d failed, will retry: %s", job.id, job.attempts, reason)
         await self.jobs.release(job.id, job.attempts)
@@ -325,9 +356,12 @@ class IngestWorker:
     async def _run_job(
         self, message: QueuedMessage, job: IngestJobRecord, progress: list[int]
     ) -> Outcome:
+        if job.kind is JobKind.RENDER:
+            return await self._run_render(message, job, progress)
         started = datetime.now(UTC)
         data = await self.blobs.get(job.upload_key)
         progress[0] = 10
+        await self._progress(job, "ingesting", 10)
         report = await self._ingest(data, job.file_name)
         progress[0] = 90
         if report.rejection is not None:
@@ -338,6 +372,7 @@ class IngestWorker:
                 datetime.now(UTC),
                 attempt=job.attempts,
             )
+            await self._progress(replace(job, status=JobStatus.FAILED), "rejected", 100)
             await self.queue.delete(message.receipt_handle)
             return Outcome.FAILED
         asset = asset_from_report(job.id, job.product_id, report)
@@ -348,6 +383,9 @@ class IngestWorker:
             job.id, job.attempts, asset.id, output_keys, datetime.now(UTC)
         ):
             log.warning("job %s moved on while attempt %d ran", job.id, job.attempts)
+        else:
+            done = replace(job, status=JobStatus.SUCCEEDED, asset_id=asset.id, progress=100)
+            await self._progress(done, "succeeded", 100)
         await self.queue.delete(message.receipt_handle)
         log.info(
             "job %s ingested %s in %.1fs",
@@ -375,3 +413,52 @@ class IngestWorker:
             except VersionConflict:
                 if attempt == 1:
                     raise
+
+    # -- render jobs ------------------------------------------------------------------------
+
+    def renderer(self) -> RenderThread:
+        """The GL thread (created on the first render job)."""
+        if self._renderer is None:
+            self._renderer = RenderThread()
+        return self._renderer
+
+    async def _run_render(
+        self, message: QueuedMessage, job: IngestJobRecord, progress: list[int]
+    ) -> Outcome:
+        spec = job.render
+        if spec is None:
+            raise BadJobMessage(f"render job {job.id} has no render parameters")
+        await self._progress(replace(job, status=JobStatus.RUNNING), "loading", 5)
+        glb = await self.blobs.get(job.upload_key)
+
+        async def advance(stage: str, percent: int) -> None:
+            progress[0] = percent
+            await self._progress(replace(job, status=JobStatus.RUNNING), stage, percent)
+
+        try:
+            result = await render_job_outputs(spec, glb, self.blobs, self.renderer(), advance)
+        except (UnknownVariant, GlbFormatError, RenderSizeError) as error:
+            # the input or the parameters are wrong: a retry cannot help
+            await self.jobs.fail(
+                job.id,
+                JobError(check="render", where=job.upload_key, reason=str(error)),
+                datetime.now(UTC),
+                attempt=job.attempts,
+            )
+            await self.queue.delete(message.receipt_handle)
+            await self._progress(replace(job, status=JobStatus.FAILED), "failed", progress[0])
+            return Outcome.FAILED
+        keys = [output.key for output in result.outputs]
+        if not await self.jobs.succeed(
+            job.id, job.attempts, spec.asset_id, keys, datetime.now(UTC), result.outputs
+        ):
+            log.warning("job %s moved on while attempt %d ran", job.id, job.attempts)
+        await self.queue.delete(message.receipt_handle)
+        await self._progress(replace(job, status=JobStatus.SUCCEEDED), "done", 100)
+        log.info(
+            "render job %s: %d variant(s) rendered, %d from the cache",
+            job.id,
+            result.rendered,
+            result.cached,
+        )
+        return Outcome.SUCCEEDED

@@ -11,6 +11,8 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from datasources.errors import AlreadyExists
+from datasources.events.changes import render_job_progress
+from datasources.events.publishing import publish_all
 from datasources.job_records import (
     IngestJobMessage,
     IngestJobRecord,
@@ -193,6 +195,8 @@ async def finalize_asset_upload(
         return FinalizeAssetUploadSuccess(again or job)
     message = IngestJobMessage(job_id=job.id, upload_key=job.upload_key, product_id=product_id)
     await jobs.queue.send(message.to_json())
+    owner = run.identity.subject
+    await publish_all(run.ctx.sources.events, [render_job_progress(created, "queued", 0, owner)])
     return FinalizeAssetUploadSuccess(created)
 
 

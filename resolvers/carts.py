@@ -14,6 +14,7 @@ from enum import Enum
 from typing import Any
 
 from datasources.errors import DataSourceError
+from datasources.events.publishing import publish_cart
 from datasources.pricing import discount_amount, totals
 from datasources.records import Money, ProductRecord, VariantRecord
 from datasources.shopping_records import (
@@ -360,16 +361,31 @@ async def _cart_once(
     code: type[Enum],
     action: Callable[[], Awaitable[CartOutcome]],
 ) -> CartOutcome:
-    """Run a cart mutation once per idempotency key; a replay re-reads the stored cart."""
+    """Run a cart mutation once per idempotency key; a replay re-reads the stored cart.
+    A first run that changed the cart publishes CART_CHANGED."""
     return await once(
         run,
         operation,
         check_idempotency_key(idempotency_key),
-        action,
+        _publishing(run, action),
         encode=_cart_ref,
         decode=_cart_replay(run, code),
         code=code,
     )
+
+
+def _publishing(
+    run: Run[Any, Any], action: Callable[[], Awaitable[CartOutcome]]
+) -> Callable[[], Awaitable[CartOutcome]]:
+    """``action``, publishing CART_CHANGED after it stored a change."""
+
+    async def publish_after() -> CartOutcome:
+        outcome = await action()
+        if isinstance(outcome, CartSuccess):
+            await publish_cart(run.ctx.sources.events, outcome.cart)
+        return outcome
+
+    return publish_after
 
 
 async def _cart_write(code: type[Enum], write: Awaitable[CartRecord]) -> CartOutcome:
@@ -678,7 +694,7 @@ async def cart_merge(run: Run[None, CartMergeRequest]) -> CartOutcome:
         run,
         "cartMerge",
         check_idempotency_key(arguments.idempotency_key),
-        action,
+        _publishing(run, action),
         encode=_cart_ref,
         decode=decode,
         code=code,

@@ -10,6 +10,7 @@ from enum import Enum
 from typing import Any
 
 from datasources.errors import AlreadyExists, NotFound, VersionConflict
+from datasources.events import DomainEvent, Topic
 from datasources.records import (
     Dimensions,
     Money,
@@ -219,6 +220,37 @@ async def _category_path(run: Run[Any, Any], category_id: str) -> tuple[str, ...
     return tuple(reversed(path))
 
 
+def _price_changes(before: ProductRecord | None, after: ProductRecord) -> list[dict[str, object]]:
+    old = {} if before is None else {v.sku: v.price for v in before.variants}
+    return [
+        {
+            "sku": v.sku,
+            "oldAmount": None if v.sku not in old else old[v.sku].amount,
+            "amount": v.price.amount,
+            "currency": v.price.currency,
+        }
+        for v in after.variants
+        if v.sku in old and old[v.sku] != v.price
+    ]
+
+
+async def _publish_change(
+    run: Run[Any, Any], before: ProductRecord | None, after: ProductRecord
+) -> None:
+    """Tell subscribers, the search indexer and the caches what this mutation changed."""
+    events = run.ctx.sources.events
+    await events.publish(
+        DomainEvent(
+            Topic.PRODUCT_CHANGED,
+            after.id,
+            {"version": after.version, "status": after.status.value, "created": before is None},
+        )
+    )
+    changes = _price_changes(before, after)
+    if changes:
+        await events.publish(DomainEvent(Topic.PRICE_CHANGED, after.id, {"variants": changes}))
+
+
 async def _load_current(run: Run[Any, Any], product_id: str) -> ProductRecord | None:
     return (await run.ctx.sources.catalog.products_by_ids([product_id]))[0]
 
@@ -253,13 +285,19 @@ async def create_product(run: Run[None, ProductDraft]) -> Outcome:
         updated_at=now,
     )
     try:
-        return ProductMutationSuccess(await run.ctx.sources.catalog.create_product(record))
+        created = await run.ctx.sources.catalog.create_product(record)
     except AlreadyExists as error:
         return MutationError(code.SLUG_TAKEN, str(error), "slug")
+    await _publish_change(run, None, created)
+    return ProductMutationSuccess(created)
 
 
 async def _save(
-    run: Run[Any, Any], updated: ProductRecord, expected_version: int, code: type[Enum]
+    run: Run[Any, Any],
+    current: ProductRecord,
+    updated: ProductRecord,
+    expected_version: int,
+    code: type[Enum],
 ) -> Outcome:
     try:
         stored = await run.ctx.sources.catalog.update_product(updated, expected_version)
@@ -270,6 +308,7 @@ async def _save(
         return MutationError(code[name], str(error), "id")
     except AlreadyExists as error:
         return MutationError(code["SLUG_TAKEN"], str(error), "slug")
+    await _publish_change(run, current, stored)
     return ProductMutationSuccess(stored)
 
 
@@ -303,7 +342,7 @@ async def update_product(run: Run[None, ProductPatch]) -> Outcome:
             return MutationError(code.CATEGORY_NOT_FOUND, "No such category", "categoryId")
         changes.update(category_id=patch.category_id, category_path=path)
     updated = replace(current, **changes, updated_at=datetime.now(UTC))  # type: ignore[arg-type]
-    return await _save(run, updated, patch.expected_version, code)
+    return await _save(run, current, updated, patch.expected_version, code)
 
 
 @uses(DataSource.CATALOG)
@@ -317,7 +356,7 @@ async def archive_product(run: Run[None, VersionedProductRef]) -> Outcome:
     if current.status is ProductStatus.ARCHIVED:
         return MutationError(code.ALREADY_ARCHIVED, "The product is archived already", "id")
     updated = replace(current, status=ProductStatus.ARCHIVED, updated_at=datetime.now(UTC))
-    return await _save(run, updated, ref.expected_version, code)
+    return await _save(run, current, updated, ref.expected_version, code)
 
 
 @uses(DataSource.CATALOG)
@@ -342,7 +381,7 @@ async def create_product_variant(run: Run[None, VariantChange]) -> Outcome:
         variants=(*current.variants, change.variant.to_record()),
         updated_at=datetime.now(UTC),
     )
-    return await _save(run, updated, change.product.expected_version, code)
+    return await _save(run, current, updated, change.product.expected_version, code)
 
 
 @uses(DataSource.CATALOG)
@@ -367,7 +406,7 @@ async def update_product_variant(run: Run[None, VariantChange]) -> Outcome:
     updated = replace(
         current, variants=tuple(d.to_record() for d in drafts), updated_at=datetime.now(UTC)
     )
-    return await _save(run, updated, change.product.expected_version, code)
+    return await _save(run, current, updated, change.product.expected_version, code)
 
 
 @uses(DataSource.CATALOG)
@@ -388,4 +427,4 @@ async def attach_product_asset(run: Run[None, AssetAttachment]) -> Outcome:
         asset_ids=(*current.asset_ids, attachment.asset_id),
         updated_at=datetime.now(UTC),
     )
-    return await _save(run, updated, attachment.product.expected_version, code)
+    return await _save(run, current, updated, attachment.product.expected_version, code)

@@ -21,12 +21,14 @@ from enum import Enum
 from typing import Any
 
 from datasources.errors import DataSourceError
+from datasources.events.publishing import publish_cart, publish_order_moves
 from datasources.records import Money
 from datasources.shopping_records import (
     CartAccess,
     CheckoutOutcome,
     CheckoutRequest,
     OrderRecord,
+    OrderStatus,
 )
 from resolvers.errors import BadUserInput
 from resolvers.kit import DataSource, Run, uses
@@ -130,6 +132,13 @@ async def checkout_complete(run: Run[None, CheckoutArguments]) -> CheckoutOutcom
         except DataSourceError as error:
             return typed_error(error, code)
         placed = result.order
+        events = run.ctx.sources.events
+        await publish_order_moves(
+            events, shopping.inventory, placed, [None, OrderStatus.PENDING_PAYMENT]
+        )
+        cart_now = await shopping.carts.cart(cart.id, CartAccess.owner(sub))
+        if cart_now is not None:
+            await publish_cart(events, cart_now)
         payment = result.payment
         if result.outcome is CheckoutOutcome.PAID:
             return CheckoutCompleted(placed)

@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from datasources.events.in_process import InProcessEventBus
 from datasources.loaders import Loaders
 from datasources.ports import (
+    AnalyticsSink,
     AssetUploads,
     AssetUrls,
     BlobStore,
@@ -15,6 +17,7 @@ from datasources.ports import (
     Catalog,
     CheckoutService,
     DiscountCodes,
+    EventBus,
     IdempotencyStore,
     Inventory,
     JobQueue,
@@ -22,9 +25,13 @@ from datasources.ports import (
     KeyValueCache,
     OrderStore,
     PaymentProvider,
+    ProductSearch,
+    RateLimiter,
     ShippingCalculator,
     TaxCalculator,
+    TrendingCounters,
 )
+from resolvers.entity_tags import EntityTags
 
 
 class AuthMode(StrEnum):
@@ -79,6 +86,20 @@ class JobSources:
     queue: JobQueue
     upload_max_bytes: int
     upload_url_ttl_seconds: int
+    render_max_size: int = 2048
+    render_max_frames: int = 72
+
+
+@dataclass(frozen=True)
+class AnalyticsSources:
+    """Shopper events: the sink, the trending counters and the per-identity event limit."""
+
+    sink: AnalyticsSink
+    trending: TrendingCounters
+    limiter: RateLimiter | None = None
+    """Leaky buckets counted in events (None: no limit)."""
+    trending_hours: int = 24
+    """The window TRENDING sums points over."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +117,19 @@ class DataSources:
     shopping: ShoppingSources | None = None
     jobs: JobSources | None = None
     """Uploads and ingest jobs; None where no queue is configured (unit tests)."""
+    events: EventBus = field(default_factory=InProcessEventBus)
+    """Domain events that mutations publish (subscriptions, search indexing, caches)."""
+    search: ProductSearch | None = None
+    """Product search; None where no engine is configured (search fields answer
+    ServiceUnavailable)."""
+    analytics: AnalyticsSources | None = None
+    """Shopper events and trending; None where not configured (trackEvents answers
+    ServiceUnavailable, TRENDING falls back to the newest products)."""
+
+    def new_loaders(self, *, batching: bool = True) -> Loaders:
+        """Fresh per-request loaders over these sources."""
+        orders = None if self.shopping is None else self.shopping.orders
+        return Loaders.for_request(self.catalog, orders=orders, batching=batching)
 
 
 class Context:
@@ -115,6 +149,7 @@ class Context:
         loaders: Loaders,
         caching: bool = True,
         cart_token: str | None = None,
+        client_ip: str | None = None,
     ) -> None:
         self.request_id = request_id
         self.identity = identity
@@ -122,4 +157,19 @@ class Context:
         self.loaders = loaders
         self.caching = caching
         self.cart_token = cart_token
+        self.client_ip = client_ip
         self.memo: dict[str, Any] = {}
+        self.entities = EntityTags()
+        """The catalog records this request's answer was built from (for cache purges)."""
+
+
+def rate_limit_key(identity: Identity | None, client_ip: str | None) -> str:
+    """Whose bucket a request is charged to: the Cognito user, the API key per client IP
+    (a storefront key is shared by every shopper), or the client IP for anonymous callers."""
+    ip = client_ip or "unknown"
+    if identity is not None and identity.subject:
+        if identity.mode is AuthMode.AMAZON_COGNITO_USER_POOLS:
+            return f"user:{identity.subject}"
+        if identity.mode is AuthMode.API_KEY:
+            return f"key:{identity.subject}:ip:{ip}"
+    return f"ip:{ip}"

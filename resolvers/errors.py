@@ -58,3 +58,10 @@ class ServiceNotConfigured(ResolverError):
 
     error_type = "ServiceUnavailable"
     code = "SERVICE_UNAVAILABLE"
+
+
+class NotFound(ResolverError):
+    """The object an argument names does not exist (or is not visible to the caller)."""
+
+    error_type = "NotFound"
+    code = "NOT_FOUND"

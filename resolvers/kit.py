@@ -36,6 +36,8 @@ class DataSource(StrEnum):
     SHOPPING_DB = "ShoppingDatabase"
     PAYMENTS = "PaymentProvider"
     JOB_QUEUE = "RenderJobQueue"
+    PRODUCT_SEARCH = "ProductSearch"
+    ANALYTICS = "AnalyticsEvents"
     NONE = "NONE"
 
 
@@ -183,6 +185,14 @@ class Pipeline(FieldExtension):
         run: Run[Any, Any] = Run(
             ctx=context, arguments=arguments, source=source, info=RunInfo.of(info)
         )
+        result = await self._resolve(context, run)
+        if result is None and run.info.parent_type_name == "Query":
+            context.entities.note_missing()
+        else:
+            context.entities.note(result)
+        return result
+
+    async def _resolve(self, context: Context, run: Run[Any, Any]) -> Any:
         if self.cache is None or not context.caching:
             return await self._run_steps(run)
         key = self.cache.key_for(run)

@@ -14,6 +14,7 @@ from enum import Enum
 from typing import Any
 
 from datasources.errors import DataSourceError, InvalidCursor, PaymentTimeout
+from datasources.events.publishing import publish_order_moves
 from datasources.records import Money
 from datasources.shopping_records import (
     OrderEventRecord,
@@ -101,13 +102,19 @@ async def all_orders(run: Run[None, OrderListRequest]) -> Connection[OrderRecord
 @uses(DataSource.SHOPPING_DB)
 async def order_events(run: Run[OrderRecord, None]) -> tuple[OrderEventRecord, ...]:
     """``Order.events``: the audit trail, oldest first."""
-    return await shopping_of(run).orders.order_events(run.source.id)
+    loader = run.ctx.loaders.events_by_order_id
+    if loader is None:
+        return await shopping_of(run).orders.order_events(run.source.id)
+    return await loader.load(run.source.id)
 
 
 @uses(DataSource.SHOPPING_DB)
 async def order_payments(run: Run[OrderRecord, None]) -> tuple[PaymentRecord, ...]:
     """``Order.payments``: every payment attempt, oldest first."""
-    return await shopping_of(run).orders.payments(run.source.id)
+    loader = run.ctx.loaders.payments_by_order_id
+    if loader is None:
+        return await shopping_of(run).orders.payments(run.source.id)
+    return await loader.load(run.source.id)
 
 
 @uses(DataSource.NONE)
@@ -198,6 +205,9 @@ async def _admin_order_mutation(
             )
         except DataSourceError as error:
             return typed_error(error, code)
+        trail = await shopping.orders.order_events(moved.id)
+        previous = trail[-1].from_status if trail else None
+        await publish_order_moves(run.ctx.sources.events, shopping.inventory, moved, [previous])
         return OrderSuccess(moved)
 
     async def decode(stored: Mapping[str, Any]) -> OrderOutcome:
@@ -274,6 +284,9 @@ async def order_refund(run: Run[None, OrderAction]) -> OrderOutcome:
             refunded = await shopping.checkout.settle_payment(current.id, refund, actor=_actor(run))
         except DataSourceError as error:
             return typed_error(error, code)
+        await publish_order_moves(
+            run.ctx.sources.events, shopping.inventory, refunded, [current.status]
+        )
         return OrderSuccess(refunded)
 
     async def decode(stored: Mapping[str, Any]) -> OrderOutcome:

@@ -9,24 +9,28 @@ import strawberry
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
+from schema.analytics.mutations import AnalyticsMutation
 from schema.assets.mutations import AssetMutation
 from schema.assets.queries import AssetQuery
 from schema.catalog.mutations import CatalogMutation
 from schema.catalog.queries import CatalogQuery
 from schema.catalog.types import Asset3D, Category, Product
+from schema.recommendations.queries import RecommendationsQuery
 from schema.scalars import SCALAR_MAP
+from schema.search.queries import SearchQuery
 from schema.shopping.mutations import ShoppingMutation
 from schema.shopping.queries import ShoppingQuery
 from schema.shopping.types import Cart, Order
+from schema.subscriptions.fields import Subscription
 
 
 @strawberry.type
-class Query(CatalogQuery, ShoppingQuery, AssetQuery):
+class Query(CatalogQuery, SearchQuery, RecommendationsQuery, ShoppingQuery, AssetQuery):
     """Root query."""
 
 
 @strawberry.type
-class Mutation(CatalogMutation, ShoppingMutation, AssetMutation):
+class Mutation(CatalogMutation, ShoppingMutation, AssetMutation, AnalyticsMutation):
     """Root mutation."""
 
 
@@ -42,6 +46,7 @@ def build_schema(extensions: Sequence[type[SchemaExtension]] = ()) -> strawberry
     return VitrineSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[Product, Category, Asset3D, Cart, Order],
         extensions=list(extensions),
         config=StrawberryConfig(scalar_map=SCALAR_MAP),

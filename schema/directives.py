@@ -21,3 +21,10 @@ class AwsCognitoUserPools:
     cognito_groups: list[str] | None = strawberry.directive_field(
         name="cognito_groups", default=strawberry.UNSET
     )
+
+
+@strawberry.schema_directive(locations=[Location.FIELD_DEFINITION], name="aws_subscribe")
+class AwsSubscribe:
+    """The subscription fires on these mutations (it also fires on worker events)."""
+
+    mutations: list[str]

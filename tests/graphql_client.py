@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from typing import Any
 
 from datasources.cache.in_process import InProcessCache
 from datasources.instrumentation import CallLog, call_log
-from datasources.loaders import Loaders
-from datasources.ports import AssetUrls, BlobStore, Catalog, KeyValueCache
+from datasources.ports import AssetUrls, BlobStore, Catalog, KeyValueCache, ProductSearch
 from gateway.app import schema_extensions
 from gateway.settings import Settings
-from resolvers.context import AuthMode, Context, DataSources, Identity, ShoppingSources
+from resolvers.context import (
+    AnalyticsSources,
+    AuthMode,
+    Context,
+    DataSources,
+    Identity,
+    ShoppingSources,
+)
 from schema import build_schema
 
 API_KEY_CALLER = Identity(mode=AuthMode.API_KEY, subject="api-key:test")
@@ -40,6 +48,8 @@ class SchemaClient:
         *,
         batching: bool = True,
         shopping: ShoppingSources | None = None,
+        search: ProductSearch | None = None,
+        analytics: AnalyticsSources | None = None,
     ) -> None:
         self.sources = DataSources(
             catalog=catalog,
@@ -47,6 +57,8 @@ class SchemaClient:
             asset_urls=asset_urls,
             cache=cache or InProcessCache(),
             shopping=shopping,
+            search=search,
+            analytics=analytics,
         )
         self.batching = batching
         self.last_calls = CallLog()
@@ -58,6 +70,7 @@ class SchemaClient:
         identity: Identity = API_KEY_CALLER,
         *,
         cart_token: str | None = None,
+        client_ip: str | None = None,
     ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
         """(data, errors as dicts) of one operation; ``cart_token`` is what the HTTP layer
         reads from the x-cart-token header."""
@@ -65,11 +78,36 @@ class SchemaClient:
             request_id="test-request",
             identity=identity,
             sources=self.sources,
-            loaders=Loaders.for_request(self.sources.catalog, batching=self.batching),
+            loaders=self.sources.new_loaders(batching=self.batching),
             cart_token=cart_token,
+            client_ip=client_ip,
         )
         with call_log() as log:
             result = await _SCHEMA.execute(query, variable_values=variables, context_value=context)
         self.last_calls = log
-        errors = [e.formatted for e in result.errors or []]
+        errors: list[dict[str, Any]] = [dict(e.formatted) for e in result.errors or []]
         return result.data, errors
+
+    async def subscribe(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        identity: Identity = API_KEY_CALLER,
+        *,
+        cart_token: str | None = None,
+    ) -> AsyncGenerator[tuple[dict[str, Any] | None, list[dict[str, Any]]], None]:
+        """Each (data, errors) of a subscription, as the WebSocket transports send them."""
+        context = Context(
+            request_id="test-subscription",
+            identity=identity,
+            sources=self.sources,
+            loaders=self.sources.new_loaders(batching=self.batching),
+            cart_token=cart_token,
+        )
+        stream = await _SCHEMA.subscribe(query, variable_values=variables, context_value=context)
+        if not hasattr(stream, "__aiter__"):
+            yield stream.data, [dict(e.formatted) for e in stream.errors or []]
+            return
+        async with aclosing(stream):
+            async for result in stream:
+                yield result.data, [dict(e.formatted) for e in result.errors or []]

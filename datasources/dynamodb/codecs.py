@@ -198,6 +198,7 @@ def asset_to_item(models: CatalogModels, asset: AssetRecord) -> Any:
         ],
         sha256=asset.sha256,
         poster_key=asset.poster_key,
+        master_key=asset.master_key,
         material_variants=[
             [m.variant_name, m.option_name, m.option_value] for m in asset.material_variants
         ],
@@ -235,6 +236,7 @@ def item_to_asset(item: Any) -> AssetRecord:
         ),
         sha256=item.sha256,
         poster_key=item.poster_key,
+        master_key=item.master_key,
         material_variants=tuple(
             MaterialVariantMapping(variant_name=v, option_name=n, option_value=o)
             for v, n, o in item.material_variants

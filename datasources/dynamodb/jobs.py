@@ -21,8 +21,11 @@ from datasources.instrumentation import record_call
 from datasources.job_records import (
     IngestJobRecord,
     JobError,
+    JobKind,
     JobStatus,
     JobTimings,
+    RenderOutput,
+    RenderSpec,
     UploadTicket,
 )
 
@@ -116,6 +119,8 @@ class DynamoDBJobStore:
             attempts=job.attempts,
             progress=job.progress,
             queued_at=_utc(job.timings.queued_at),
+            job_kind=job.kind.value,
+            render=None if job.render is None else job.render.to_dict(),
         )
         try:
             await self._run(
@@ -206,19 +211,23 @@ class DynamoDBJobStore:
         asset_id: str,
         output_keys: Sequence[str],
         now: datetime,
+        render_outputs: Sequence[RenderOutput] = (),
     ) -> bool:
         """RUNNING ``attempt`` → SUCCEEDED."""
         job = self._models.job
+        actions = [
+            job.status.set(JobStatus.SUCCEEDED.value),
+            job.progress.set(100),
+            job.asset_id.set(asset_id),
+            job.output_keys.set(list(output_keys)),
+            job.finished_at.set(_utc(now)),
+            job.lease_until.remove(),
+        ]
+        if render_outputs:
+            actions.append(job.render_outputs.set([o.to_dict() for o in render_outputs]))
         item = await self._update(
             job_id,
-            [
-                job.status.set(JobStatus.SUCCEEDED.value),
-                job.progress.set(100),
-                job.asset_id.set(asset_id),
-                job.output_keys.set(list(output_keys)),
-                job.finished_at.set(_utc(now)),
-                job.lease_until.remove(),
-            ],
+            actions,
             self._running(attempt),
         )
         return item is not None
@@ -265,4 +274,7 @@ def _to_record(item: Any) -> IngestJobRecord:
         output_keys=tuple(item.output_keys or ()),
         asset_id=item.asset_id,
         worker_id=item.worker_id,
+        kind=JobKind(item.job_kind or JobKind.INGEST.value),
+        render=None if item.render is None else RenderSpec.from_dict(item.render),
+        render_outputs=tuple(RenderOutput.from_dict(o) for o in item.render_outputs or ()),
     )

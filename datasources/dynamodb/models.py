@@ -144,6 +144,7 @@ def build_models(config: TableConfig) -> CatalogModels:
         sources = JSONAttribute()
         sha256 = UnicodeAttribute()
         poster_key = UnicodeAttribute(null=True)
+        master_key = UnicodeAttribute(null=True)
         material_variants = JSONAttribute()
         created_at = UTCDateTimeAttribute()
 
@@ -177,6 +178,9 @@ def build_models(config: TableConfig) -> CatalogModels:
         queued_at = UTCDateTimeAttribute()
         started_at = UTCDateTimeAttribute(null=True)
         finished_at = UTCDateTimeAttribute(null=True)
+        job_kind = UnicodeAttribute(null=True)  # absent on ingest jobs written before renders
+        render = JSONAttribute(null=True)
+        render_outputs = JSONAttribute(null=True)
 
     return CatalogModels(
         item=CatalogItem,

@@ -6,10 +6,10 @@ import asyncio
 import weakref
 from typing import Any
 
-import aioboto3
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from datasources.aws_clients import aio_session
 from datasources.errors import DataSourceUnavailable
 from datasources.instrumentation import record_call
 from datasources.job_records import UploadedObject
@@ -23,8 +23,8 @@ class S3AssetUploads:
 
     def __init__(self, config: BucketConfig) -> None:
         self._config = config
-        self._signer = boto3.client("s3", **config.client_kwargs())
-        self._session = aioboto3.Session()
+        self._signer_client: Any = None
+        self._session: Any = None
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
             weakref.WeakKeyDictionary()
         )
@@ -33,7 +33,7 @@ class S3AssetUploads:
         self, key: str, content_type: str, max_bytes: int, expires_in_seconds: int
     ) -> tuple[str, dict[str, str]]:
         """A SigV4 POST policy: exact key and Content-Type, 1..max_bytes bytes."""
-        presigned: dict[str, Any] = self._signer.generate_presigned_post(
+        presigned: dict[str, Any] = self._signer().generate_presigned_post(
             Bucket=self._config.bucket,
             Key=key,
             Fields={"Content-Type": content_type},
@@ -45,10 +45,18 @@ class S3AssetUploads:
         )
         return str(presigned["url"]), {str(k): str(v) for k, v in presigned["fields"].items()}
 
+    def _signer(self) -> Any:
+        # Built on first use: a botocore client loads the S3 service model (cold start).
+        if self._signer_client is None:
+            self._signer_client = boto3.client("s3", **self._config.client_kwargs())
+        return self._signer_client
+
     async def _client(self) -> Any:
         loop = asyncio.get_running_loop()
         client = self._clients.get(loop)
         if client is None:
+            if self._session is None:
+                self._session = aio_session()
             client = await self._session.client("s3", **self._config.client_kwargs()).__aenter__()
             self._clients[loop] = client
         return client

@@ -150,3 +150,93 @@ class AssetBucket(Construct):
                 conditions=from_this_account,
             )
         )
+
+
+class AnalyticsBucket(Construct):
+    """Analytics events for offline analysis (Firehose writes gzip files under
+    ``events/year=/month=/day=/hour=/``): encrypted with the data key, private, TLS only,
+    access-logged, moved to cheaper classes as it ages."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        bucket_name: str,
+        key: kms.IKey,
+        log_bucket: s3.IBucket,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.bucket = s3.Bucket(
+            self,
+            "Bucket",
+            bucket_name=bucket_name,
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=key,
+            bucket_key_enabled=True,
+            versioned=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            minimum_tls_version=1.2,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            server_access_logs_bucket=log_bucket,
+            server_access_logs_prefix="s3/analytics/",
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="old-events-to-cheaper-classes",
+                    transitions=[
+                        s3.Transition(
+                            storage_class=s3.StorageClass.INFREQUENT_ACCESS,
+                            transition_after=Duration.days(30),
+                        ),
+                        s3.Transition(
+                            storage_class=s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
+                            transition_after=Duration.days(180),
+                        ),
+                    ],
+                ),
+                s3.LifecycleRule(
+                    id="abort-incomplete-uploads",
+                    abort_incomplete_multipart_upload_after=Duration.days(2),
+                ),
+            ],
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+
+
+class TrailBucket(Construct):
+    """CloudTrail log files (each already encrypted by the trail's key): private, TLS only,
+    versioned, access-logged, kept seven years, in Glacier Instant Retrieval after 90 days.
+    The trail (operations stack) adds CloudTrail's delivery statements to its policy."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, bucket_name: str, log_bucket: s3.IBucket
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.bucket = s3.Bucket(
+            self,
+            "Bucket",
+            bucket_name=bucket_name,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            versioned=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            minimum_tls_version=1.2,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            server_access_logs_bucket=log_bucket,
+            server_access_logs_prefix="s3/trail/",
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="archive-and-expire-trail",
+                    transitions=[
+                        s3.Transition(
+                            storage_class=s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
+                            transition_after=Duration.days(90),
+                        )
+                    ],
+                    expiration=Duration.days(7 * 365),
+                    noncurrent_version_expiration=Duration.days(30),
+                )
+            ],
+            removal_policy=RemovalPolicy.RETAIN,
+        )

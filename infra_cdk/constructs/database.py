@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, SecretValue
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_rds as rds
@@ -91,11 +91,9 @@ class Database(Construct):
         )
 
     def url(self) -> str:
-        """``DATABASE_URL`` through the proxy with TLS (password resolved at deploy time)."""
-        password = SecretValue.secrets_manager(
-            self.secret.secret_arn, json_field="password"
-        ).unsafe_unwrap()
+        """``DATABASE_URL`` through the proxy with TLS, without the password: the gateway
+        reads it by ARN (``VITRINE_DATABASE_SECRET_ARN``) at cold start."""
         return (
-            f"postgresql://{DATABASE_USER}:{password}@{self.proxy.endpoint}:{PROXY_PORT}"
+            f"postgresql://{DATABASE_USER}@{self.proxy.endpoint}:{PROXY_PORT}"
             f"/{DATABASE_NAME}?sslmode=require"
         )

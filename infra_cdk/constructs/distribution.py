@@ -17,6 +17,7 @@ from infra_cdk.names import (
     API_KEY_HEADER,
     ASSETS_PATH,
     AUTHORIZATION_HEADER,
+    ORIGIN_VERIFY_HEADER,
     REQUEST_ID_HEADER,
 )
 
@@ -37,6 +38,7 @@ class Storefront(Construct):
         domain_name: str,
         certificate_arn: str,
         api_domain_name: str,
+        origin_verify_value: str | None,
         asset_bucket: s3.IBucket,
         log_bucket: s3.IBucket,
         web_acl_arn: str,
@@ -74,6 +76,9 @@ class Storefront(Construct):
             protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
             origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
             read_timeout=Duration.seconds(30),
+            custom_headers=(
+                {} if origin_verify_value is None else {ORIGIN_VERIFY_HEADER: origin_verify_value}
+            ),
         )
         asset_origin = origins.S3BucketOrigin.with_origin_access_control(asset_bucket)
         self.distribution = cloudfront.Distribution(

@@ -72,6 +72,10 @@ class GatewayFunction(Construct):
         security_group: ec2.ISecurityGroup,
         environment: Mapping[str, str],
         key: kms.IKey,
+        handler: str = HANDLER,
+        memory_size: int = MEMORY_MB,
+        timeout: Duration = TIMEOUT,
+        description: str = "Vitrine gateway function",
     ) -> None:
         super().__init__(scope, construct_id)
         self.log_group = logs.LogGroup(
@@ -85,7 +89,7 @@ class GatewayFunction(Construct):
             self,
             "Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Vitrine gateway function",
+            description=description,
         )
         self.log_group.grant_write(self.role)
         self.role.add_to_policy(
@@ -108,10 +112,10 @@ class GatewayFunction(Construct):
             function_name=function_name,
             runtime=RUNTIME,
             architecture=lambda_.Architecture.ARM_64,
-            handler=HANDLER,
+            handler=handler,
             code=code,
-            memory_size=MEMORY_MB,
-            timeout=TIMEOUT,
+            memory_size=memory_size,
+            timeout=timeout,
             role=self.role,
             log_group=self.log_group,
             logging_format=lambda_.LoggingFormat.JSON,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, SecretValue
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
@@ -132,10 +132,3 @@ class ApiKeys(Construct):
             "(add the new key, deploy clients, remove the old) rather than by automatic "
             "rotation, as with AppSync API keys.",
         )
-
-    def env_value(self) -> str:
-        """``VITRINE_API_KEYS`` as the JSON list Settings parses (resolved at deploy time)."""
-        key = SecretValue.secrets_manager(
-            self.secret.secret_arn, json_field=API_KEY_FIELD
-        ).unsafe_unwrap()
-        return f'["{key}"]'

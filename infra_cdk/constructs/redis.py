@@ -90,6 +90,7 @@ class RedisCache(Construct):
         return SecretValue.secrets_manager(self.auth_token.secret_arn).unsafe_unwrap()
 
     def url(self) -> str:
-        """``REDIS_URL``: TLS (``rediss``) to the primary endpoint with the AUTH token."""
+        """``REDIS_URL``: TLS (``rediss``) to the primary endpoint, without the AUTH token:
+        the gateway reads it by ARN (``VITRINE_REDIS_AUTH_SECRET_ARN``) at cold start."""
         host = self.replication_group.attr_primary_end_point_address
-        return f"rediss://:{self.token_value()}@{host}:{REDIS_PORT}/0"
+        return f"rediss://{host}:{REDIS_PORT}/0"

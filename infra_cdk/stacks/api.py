@@ -11,8 +11,15 @@ from constructs import Construct
 
 from infra_cdk.config import SOURCE_CODE, DeployConfig
 from infra_cdk.constructs.gateway_function import GatewayFunction, GatewayHttpApi, gateway_code
+from infra_cdk.constructs.origin_verify import OriginVerifySecret
 from infra_cdk.nag import acknowledge
-from infra_cdk.names import PRODUCTION_PROFILE, EnvVar
+from infra_cdk.names import (
+    KINESIS_SINK,
+    OPENSEARCH_ENGINE,
+    PRODUCTION_PROFILE,
+    STRIPE_PROVIDER,
+    EnvVar,
+)
 from infra_cdk.stacks.data import DataStack
 from infra_cdk.stacks.identity import IdentityStack
 
@@ -35,6 +42,9 @@ ASSET_READ_ACTIONS = ("s3:GetObject",)
 KEY_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey")
 """DynamoDB and S3 use the data key on the caller's behalf."""
 SECRET_ACTIONS = ("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret")
+ANALYTICS_ACTIONS = ("kinesis:PutRecord", "kinesis:PutRecords")
+QUEUE_ACTIONS = ("sqs:SendMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes")
+"""The gateway enqueues ingest jobs and checks the queues (/readyz); workers consume."""
 
 
 def catalog_table_arn(config: DeployConfig) -> str:
@@ -55,10 +65,13 @@ def grant_gateway_data_access(
     config: DeployConfig,
     data: DataStack,
     identity: IdentityStack,
+    origin_verify: OriginVerifySecret | None,
 ) -> iam.Policy:
     """Least privilege: the named actions on this deployment's table, bucket, key and
     secrets only (explicit statements rather than the L2 ``grant_*`` helpers, whose
-    wildcard actions such as ``s3:GetObject*`` grant more than the gateway uses)."""
+    wildcard actions such as ``s3:GetObject*`` grant more than the gateway uses).
+    ``origin_verify`` None: the AppSync resolver function, which AppSync authenticates for
+    (no API keys or origin-verify secret)."""
     table_arn = catalog_table_arn(config)
     bucket_arn = asset_bucket_arn(config)
     statements = [
@@ -82,7 +95,29 @@ def grant_gateway_data_access(
             resources=[
                 data.database.secret.secret_arn,
                 data.redis.auth_token.secret_arn,
-                identity.api_keys.secret.secret_arn,
+                identity.stripe.api_key.secret_arn,
+                identity.stripe.webhook.secret_arn,
+                *(
+                    ()
+                    if origin_verify is None
+                    else (identity.api_keys.secret.secret_arn, origin_verify.secret.secret_arn)
+                ),
+            ],
+        ),
+        iam.PolicyStatement(
+            sid="AnalyticsStream",
+            actions=list(ANALYTICS_ACTIONS),
+            resources=[
+                f"arn:aws:kinesis:{config.region}:{config.account}:stream/"
+                f"{config.names.analytics_stream}"
+            ],
+        ),
+        iam.PolicyStatement(
+            sid="JobQueues",
+            actions=list(QUEUE_ACTIONS),
+            resources=[
+                data.jobs.queue.queue_arn,
+                data.jobs.dead_letter_queue.queue_arn,
             ],
         ),
     ]
@@ -102,17 +137,47 @@ def grant_gateway_data_access(
 
 
 def gateway_environment(
-    config: DeployConfig, data: DataStack, identity: IdentityStack
+    config: DeployConfig,
+    data: DataStack,
+    identity: IdentityStack,
+    origin_verify: OriginVerifySecret | None,
 ) -> dict[str, str]:
-    """The gateway's settings on AWS (``gateway.settings.Settings`` reads these names)."""
+    """The gateway's settings on AWS (``gateway.settings.Settings`` reads these names).
+    Secrets go by ARN: the gateway reads them from Secrets Manager at cold start.
+    ``origin_verify`` None: the AppSync resolver function (AppSync checks API keys and
+    tokens; the function accepts no API key of its own)."""
+    search = (
+        {EnvVar.SEARCH_ENGINE: OPENSEARCH_ENGINE, EnvVar.OPENSEARCH_URL: config.opensearch_url}
+        if config.opensearch_url
+        else {}
+    )
+    keys = (
+        {EnvVar.API_KEYS: "[]"}
+        if origin_verify is None
+        else {
+            EnvVar.API_KEYS_SECRET_ARN: identity.api_keys.secret.secret_arn,
+            EnvVar.ORIGIN_VERIFY_SECRET_ARN: origin_verify.secret.secret_arn,
+        }
+    )
     return {
+        **search,
+        **keys,
         EnvVar.PROFILE: PRODUCTION_PROFILE,
         EnvVar.CATALOG_TABLE: data.catalog.table.table_name,
         EnvVar.ASSET_BUCKET: data.assets.bucket.bucket_name,
         EnvVar.ASSET_CDN_URL: config.public_url,
         EnvVar.DATABASE_URL: data.database.url(),
         EnvVar.REDIS_URL: data.redis.url(),
-        EnvVar.API_KEYS: identity.api_keys.env_value(),
+        EnvVar.DATABASE_SECRET_ARN: data.database.secret.secret_arn,
+        EnvVar.REDIS_AUTH_SECRET_ARN: data.redis.auth_token.secret_arn,
+        EnvVar.PAYMENT_PROVIDER: STRIPE_PROVIDER,
+        EnvVar.STRIPE_SECRET_ARN: identity.stripe.api_key.secret_arn,
+        EnvVar.STRIPE_WEBHOOK_SECRET_ARN: identity.stripe.webhook.secret_arn,
+        EnvVar.RENDER_QUEUE: data.jobs.queue.queue_name,
+        EnvVar.RENDER_DLQ: data.jobs.dead_letter_queue.queue_name,
+        EnvVar.ANALYTICS_STREAM: config.names.analytics_stream,
+        EnvVar.ANALYTICS_SINK: KINESIS_SINK,
+        EnvVar.METRICS: "true",
         EnvVar.COGNITO_USER_POOL_ID: identity.users.user_pool.user_pool_id,
         EnvVar.COGNITO_APP_CLIENT_IDS: identity.users.client.user_pool_client_id,
         EnvVar.INTROSPECTION: "false",
@@ -137,7 +202,10 @@ class LambdaApiStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         names = config.names
-        self.gateway_environment = gateway_environment(config, data, identity)
+        self.origin_verify = OriginVerifySecret(
+            self, "OriginVerify", secret_name=names.secret("origin-verify")
+        )
+        self.gateway_environment = gateway_environment(config, data, identity, self.origin_verify)
         self.gateway = GatewayFunction(
             self,
             "Gateway",
@@ -154,7 +222,12 @@ class LambdaApiStack(Stack):
         )
         function = self.gateway.function
         self.data_access = grant_gateway_data_access(
-            self, self.gateway.role, config=config, data=data, identity=identity
+            self,
+            self.gateway.role,
+            config=config,
+            data=data,
+            identity=identity,
+            origin_verify=self.origin_verify,
         )
         self.http_api = GatewayHttpApi(
             self,

@@ -1,4 +1,5 @@
-"""Data: VPC, KMS key, catalog table, asset and log buckets, Aurora, Redis."""
+"""Data: VPC, KMS key, catalog table, asset, analytics and log buckets, Aurora, Redis, job
+queues."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from aws_cdk import Stack
 from constructs import Construct
 
 from infra_cdk.config import DeployConfig
-from infra_cdk.constructs.buckets import AssetBucket, LogBucket
+from infra_cdk.constructs.buckets import AnalyticsBucket, AssetBucket, LogBucket, TrailBucket
 from infra_cdk.constructs.catalog_table import CatalogTable
 from infra_cdk.constructs.database import Database
+from infra_cdk.constructs.job_queues import JobQueues
 from infra_cdk.constructs.keys import DataKey
 from infra_cdk.constructs.network import Network
 from infra_cdk.constructs.redis import RedisCache
@@ -50,6 +52,19 @@ class DataStack(Stack):
             log_bucket=self.logs.bucket,
             cors_origins=config.cors_origins,
         )
+        self.analytics = AnalyticsBucket(
+            self,
+            "Analytics",
+            bucket_name=names.analytics_bucket(config.account, config.region),
+            key=self.key,
+            log_bucket=self.logs.bucket,
+        )
+        self.trail = TrailBucket(
+            self,
+            "Trail",
+            bucket_name=names.trail_bucket(config.account, config.region),
+            log_bucket=self.logs.bucket,
+        )
         self.database = Database(
             self,
             "Database",
@@ -67,4 +82,11 @@ class DataStack(Stack):
             key=self.key,
             secret_name=names.secret("redis-auth"),
             clients=self.gateway_security_group,
+        )
+        self.jobs = JobQueues(
+            self,
+            "JobQueues",
+            queue_name=names.render_queue,
+            dead_letter_queue_name=names.render_dead_letter_queue,
+            key=self.key,
         )

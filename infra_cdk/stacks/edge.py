@@ -12,6 +12,7 @@ from constructs import Construct
 
 from infra_cdk.config import DeployConfig
 from infra_cdk.constructs.distribution import Storefront
+from infra_cdk.constructs.origin_verify import origin_verify_header_value
 from infra_cdk.constructs.web_acl import EdgeFirewall
 from infra_cdk.stacks.data import DataStack
 
@@ -38,7 +39,9 @@ class EdgeFirewallStack(Stack):
 
 
 class EdgeStack(Stack):
-    """The storefront's CloudFront distribution: API and 3D assets on one domain."""
+    """The storefront's CloudFront distribution: API and 3D assets on one domain. The API
+    origin is the gateway's HTTP API (with the origin-verify header) or, in AppSync mode,
+    AppSync's endpoint (which authenticates every request itself)."""
 
     def __init__(
         self,
@@ -49,6 +52,7 @@ class EdgeStack(Stack):
         data: DataStack,
         api_domain_name: str,
         firewall: EdgeFirewallStack,
+        origin_verify: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, cross_region_references=True, **kwargs)
@@ -82,6 +86,11 @@ class EdgeStack(Stack):
             domain_name=config.domain_name,
             certificate_arn=config.certificate_arn,
             api_domain_name=api_domain_name,
+            origin_verify_value=(
+                origin_verify_header_value(config.names.secret("origin-verify"))
+                if origin_verify
+                else None
+            ),
             asset_bucket=assets,
             log_bucket=logs,
             web_acl_arn=firewall.web_acl_arn,

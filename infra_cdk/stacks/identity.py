@@ -9,6 +9,7 @@ from constructs import Construct
 
 from infra_cdk.config import DeployConfig
 from infra_cdk.constructs.identity import ApiKeys, UserDirectory
+from infra_cdk.constructs.payment_secrets import StripeSecrets
 
 
 class IdentityStack(Stack):
@@ -27,3 +28,9 @@ class IdentityStack(Stack):
             callback_urls=[f"{config.public_url}/"],
         )
         self.api_keys = ApiKeys(self, "ApiKeys", secret_name=names.secret("api-keys"))
+        self.stripe = StripeSecrets(
+            self,
+            "Stripe",
+            key_name=names.secret("stripe-api-key"),
+            webhook_name=names.secret("stripe-webhook"),
+        )

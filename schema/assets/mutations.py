@@ -6,17 +6,20 @@ from typing import Annotated
 
 import strawberry
 
-from resolvers import asset_jobs
+from datasources.job_records import RenderKind
+from resolvers import asset_jobs, render_requests
 from resolvers.asset_jobs import AssetUploadRequest
 from resolvers.errors import MutationError
 from resolvers.global_ids import expect_global_id
 from resolvers.kit import Pipeline
+from resolvers.render_requests import RenderRequest
 from schema.assets.types import AssetUpload, IngestJob
 from schema.backing import backed_by
 from schema.permissions import ADMIN_DIRECTIVES, merchant_admin
 
 CreateAssetUploadErrorCode = strawberry.enum(asset_jobs.CreateAssetUploadErrorCode)
 FinalizeAssetUploadErrorCode = strawberry.enum(asset_jobs.FinalizeAssetUploadErrorCode)
+RequestRenderErrorCode = strawberry.enum(render_requests.RequestRenderErrorCode)
 
 
 @strawberry.type(description="createAssetUpload succeeded: POST the file with these fields.")
@@ -51,6 +54,22 @@ class FinalizeAssetUploadError:
     field: str | None
 
 
+@strawberry.type(description="requestRender succeeded: the QUEUED render job.")
+class RequestRenderSuccess:
+    is_type_of = backed_by(render_requests.RequestRenderSuccess)
+
+    job: IngestJob
+
+
+@strawberry.type(description="Why requestRender failed.")
+class RequestRenderError:
+    is_type_of = backed_by(MutationError)
+
+    code: RequestRenderErrorCode  # type: ignore[valid-type]
+    message: str
+    field: str | None
+
+
 CreateAssetUploadResult = Annotated[
     CreateAssetUploadSuccess | CreateAssetUploadError, strawberry.union("CreateAssetUploadResult")
 ]
@@ -58,6 +77,22 @@ FinalizeAssetUploadResult = Annotated[
     FinalizeAssetUploadSuccess | FinalizeAssetUploadError,
     strawberry.union("FinalizeAssetUploadResult"),
 ]
+
+
+RequestRenderResult = Annotated[
+    RequestRenderSuccess | RequestRenderError, strawberry.union("RequestRenderResult")
+]
+
+
+@strawberry.input(description="A poster or turntable render of an asset, per material variant.")
+class RequestRenderInput:
+    asset_id: strawberry.ID
+    kind: RenderKind
+    variants: list[str] = strawberry.field(
+        default_factory=list, description="KHR_materials_variants names; empty: default look."
+    )
+    size: int = strawberry.field(default=1024, description="Frame width and height, pixels.")
+    frames: int = strawberry.field(default=36, description="Turntable frames (posters: 1).")
 
 
 @strawberry.input(description="A 3D file to upload for a product.")
@@ -94,3 +129,18 @@ class AssetMutation:
     )
     def finalize_asset_upload(self, upload_id: strawberry.ID) -> str:
         return str(upload_id)
+
+    @strawberry.mutation(
+        graphql_type=RequestRenderResult,
+        description="Queue a poster or turntable render of an asset, one per material variant.",
+        extensions=[Pipeline(render_requests.request_render), merchant_admin()],
+        directives=ADMIN_DIRECTIVES,
+    )
+    def request_render(self, input: RequestRenderInput) -> RenderRequest:
+        return RenderRequest(
+            asset_id=expect_global_id(input.asset_id, "Asset3D"),
+            kind=input.kind,
+            variants=tuple(input.variants),
+            size=input.size,
+            frames=input.frames,
+        )

@@ -17,7 +17,8 @@ class AssetQuery:
 
     @strawberry.field(
         graphql_type=IngestJob | None,
-        description="An ingest job by id (the uploadId): status, progress, error, asset.",
+        description="An ingest job (by uploadId) or a render job (by requestRender's job id): "
+        "status, progress, error, asset, rendered files.",
         directives=ADMIN_DIRECTIVES,
         extensions=[Pipeline(asset_jobs.render_job), merchant_admin()],
     )

@@ -128,5 +128,5 @@ async def test_queries_over_get_and_mutations_refused_over_get(http: httpx.Async
     )
     assert ok.status_code == 200
     assert ok.json()["data"]["categories"][0]["name"] == "Furniture"
-    assert mutation.status_code == 400
+    assert mutation.status_code == 405  # GraphQL over HTTP: Method Not Allowed
     assert mutation.text == "mutations are not allowed when using GET"

@@ -25,22 +25,14 @@ from gateway.bootstrap import Services
 from gateway.settings import Settings
 from tests.api.conftest import API_KEY
 from tests.api.test_graphql_http import LISTING, post
+from tests.support.profiles import PRODUCTION_API_KEY, SAFE_PRODUCTION
 
 pytestmark = pytest.mark.integration
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 NO_CALLS = {"calls": {}, "total": 0}
-PRODUCTION_KEY = "da2-production-key"
-PRODUCTION: dict[str, object] = {
-    "VITRINE_PROFILE": "production",
-    "VITRINE_INTROSPECTION": False,
-    "VITRINE_GRAPHIQL": False,
-    "AWS_ENDPOINT_URL": None,
-    "DATABASE_URL": "postgresql://app@aurora.cluster-abc.eu-west-1.rds.amazonaws.com/vitrine",
-    "REDIS_URL": "rediss://cache.abc.euw1.cache.amazonaws.com:6379/0",
-    "VITRINE_API_KEYS": [PRODUCTION_KEY],
-    "VITRINE_ASSET_CDN_URL": "https://assets.example.com",
-}
+PRODUCTION_KEY = PRODUCTION_API_KEY
+PRODUCTION: dict[str, object] = SAFE_PRODUCTION
 
 
 @asynccontextmanager

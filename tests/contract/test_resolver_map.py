@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 import strawberry
 from graphql import GraphQLObjectType
 
 from gateway.resolver_map import (
+    RESOLVER_MAP_JSON_PATH,
     RESOLVER_MAP_PATH,
     ResolverKind,
+    render_json,
     render_markdown,
     resolver_map,
     unmapped_fields,
@@ -23,6 +27,21 @@ def test_committed_resolver_map_equals_the_generated_one() -> None:
     generated = render_markdown(resolver_map())
     # then they are identical
     assert committed == generated, "docs/resolver-map.md is stale: run `make schema`"
+
+
+def test_committed_resolver_json_equals_the_generated_one() -> None:
+    # given the committed schema/resolver-map.json (what the CDK app reads)
+    committed = json.loads(RESOLVER_MAP_JSON_PATH.read_text(encoding="utf-8"))
+    # when rendering it from the schema in code
+    rows = resolver_map()
+    generated = json.loads(render_json(rows))
+    # then they are identical and list exactly the pipeline fields
+    assert committed == generated, "schema/resolver-map.json is stale: run `vitrine schema export`"
+    pipelines = [r.coordinate for r in rows if r.kind is ResolverKind.PIPELINE]
+    assert [f"{r['typeName']}.{r['fieldName']}" for r in committed["resolvers"]] == pipelines
+    assert {"typeName": "Query", "fieldName": "product"}.items() <= committed["resolvers"][
+        1
+    ].items()
 
 
 def test_every_root_field_and_field_with_arguments_has_a_pipeline() -> None:
@@ -98,6 +117,8 @@ def test_every_query_and_mutation_field_carries_an_auth_directive() -> None:
         "orderRefund": ADMIN_ONLY,
         "createAssetUpload": ADMIN_ONLY,
         "finalizeAssetUpload": ADMIN_ONLY,
+        "requestRender": ADMIN_ONLY,
+        "trackEvents": STOREFRONT,
     }
     assert {row.field_name: row.auth for row in roots if row.field_name == "renderJob"} == {
         "renderJob": ADMIN_ONLY

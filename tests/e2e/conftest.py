@@ -1,4 +1,5 @@
-"""A real gateway on a loopback port (uvicorn in a thread) for browser and client tests."""
+"""A real gateway on a loopback port (uvicorn in a thread) for browser and client tests; the
+storefront's is ready when its first search index is built."""
 
 from __future__ import annotations
 
@@ -6,20 +7,31 @@ import asyncio
 import shutil
 import threading
 import time
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
 
+from gateway import seed
 from gateway.app import create_app
-from gateway.bootstrap import Services
+from gateway.auth import API_KEY_HEADER
+from gateway.bootstrap import Services, build_services, provision
+from gateway.demo_products import DEMO_PRODUCTS
+from gateway.local_cognito import create_demo_pool
+from gateway.local_stack.scratch_databases import scratch_database
 from gateway.settings import Settings
 from tests.api.conftest import load_catalog
-from tests.support.moto_process import free_port
+from tests.conftest import make_settings
+from tests.support.moto_process import MotoProcess, free_port
 
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# a sofa with three velvet variants; 3 vases in stock; two more sofas & chairs for search facets
+SHOWN = ("harbor-sofa", "amber-bud-vase", "nook-loveseat", "lounge-armchair")
 
 
 def _wait_started(server: uvicorn.Server, timeout: float = 20) -> None:
@@ -45,8 +57,83 @@ async def gateway_url(settings: Settings, services: Services) -> AsyncIterator[s
     thread.join(timeout=10)
 
 
+async def _wait_indexed(url: str, api_key: str) -> None:
+    """Wait (bounded) until the gateway's background indexer has built the first search index;
+    polled with the cheap suggestions query so the API key's cost bucket stays full."""
+    query = 'query Ready { searchSuggestions(prefix: "harb", first: 1) { text } }'
+    async with httpx.AsyncClient(timeout=10) as http:
+        for _ in range(200):
+            body = (
+                await http.post(
+                    f"{url}/graphql", json={"query": query}, headers={API_KEY_HEADER: api_key}
+                )
+            ).json()
+            if (body.get("data") or {}).get("searchSuggestions"):
+                return
+            await asyncio.sleep(0.1)
+    raise AssertionError(f"the search index was not built: {body}")
+
+
 def chromium_or_skip() -> str:
     """Debian's Chromium, or skip with the reason."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium is not installed (make test installs Debian's chromium as root)")
     return CHROMIUM
+
+
+@dataclass(frozen=True)
+class Storefront:
+    """A real gateway serving the storefront over moto, PostgreSQL and demo models."""
+
+    url: str
+    moto_url: str
+    settings: Settings
+
+
+@pytest.fixture(scope="module")
+def demo_subset() -> Iterator[None]:
+    """Seed only the products the journeys use (building all 30 models takes a while)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(seed, "DEMO_PRODUCTS", tuple(p for p in DEMO_PRODUCTS if p.recipe in SHOWN))
+        yield
+
+
+@pytest.fixture(scope="module")
+async def storefront(
+    moto: MotoProcess, shopping_server_url: str, demo_subset: None
+) -> AsyncIterator[Storefront]:
+    pool = create_demo_pool(
+        moto.endpoint_url,
+        "us-east-1",
+        credentials={"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"},
+        pool_name=f"storefront-{uuid.uuid4().hex[:6]}",
+    )
+    suffix = uuid.uuid4().hex[:6]
+    async with scratch_database(shopping_server_url, "vitrine_storefront") as database_url:
+        settings = make_settings(
+            moto.endpoint_url,
+            DATABASE_URL=database_url,
+            VITRINE_STOREFRONT="true",
+            VITRINE_RENDER_QUEUE=f"storefront-jobs-{suffix}",
+            VITRINE_RENDER_DLQ=f"storefront-jobs-{suffix}-dlq",
+            VITRINE_WORKER_WAIT_SECONDS=1,
+            **pool.environment(),
+        )
+        services = build_services(settings)
+        await provision(services)
+        await seed.seed_demo_catalog(services, only_if_empty=False)
+        await services.close()  # the server thread's loop opens its own connections
+        port = free_port()
+        server = uvicorn.Server(
+            uvicorn.Config(
+                create_app(settings, services), host="127.0.0.1", port=port, log_level="warning"
+            )
+        )
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        await asyncio.to_thread(_wait_started, server)
+        url = f"http://127.0.0.1:{port}"
+        await _wait_indexed(url, settings.api_keys[0].get_secret_value())
+        yield Storefront(url=url, moto_url=moto.endpoint_url, settings=settings)
+        server.should_exit = True
+        await asyncio.to_thread(thread.join, 10)

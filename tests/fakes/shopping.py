@@ -69,6 +69,7 @@ from datasources.shopping_records import (
     CheckoutOutcome,
     CheckoutRequest,
     CheckoutResult,
+    CoPurchase,
     DiscountCodeRecord,
     DiscountRejection,
     IdempotencyBegin,
@@ -175,8 +176,11 @@ class FakeShop:
     next_number: int = 1000
     next_event: int = 1
     down: bool = False
+    operations: list[str] = field(default_factory=list)
+    """Every store operation called, in order (for counting round trips)."""
 
     def call(self, operation: str) -> None:
+        self.operations.append(operation)
         if self.down:
             raise DataSourceUnavailable("fake shopping store (DATABASE_URL)", "switched off")
 
@@ -635,11 +639,34 @@ class FakeOrderStore:
         self.shop.call("payments")
         return tuple(self.shop.payments.get(order_id, ()))
 
+    async def events_by_order_ids(
+        self, order_ids: Sequence[str]
+    ) -> list[tuple[OrderEventRecord, ...]]:
+        self.shop.call("events_by_order_ids")
+        return [tuple(self.shop.events.get(i, ())) for i in order_ids]
+
+    async def payments_by_order_ids(
+        self, order_ids: Sequence[str]
+    ) -> list[tuple[PaymentRecord, ...]]:
+        self.shop.call("payments_by_order_ids")
+        return [tuple(self.shop.payments.get(i, ())) for i in order_ids]
+
     async def transition(
         self, order_id: str, to: OrderStatus, *, actor: str, note: str | None = None
     ) -> OrderRecord:
         self.shop.call("transition")
         return self.shop.move(order_id, to, actor=actor, note=note)
+
+    async def bought_together(self, product_id: str, first: int) -> tuple[CoPurchase, ...]:
+        self.shop.call("bought_together")
+        counts: dict[str, int] = {}
+        for order in self.shop.orders.values():
+            products = {line.product_id for line in order.lines}
+            if order.status in (OrderStatus.PAID, OrderStatus.FULFILLED) and product_id in products:
+                for other in products - {product_id}:
+                    counts[other] = counts.get(other, 0) + 1
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        return tuple(CoPurchase(product_id=p, orders=n) for p, n in ranked[:first])
 
     async def cancel_abandoned(
         self, placed_before: datetime, *, actor: str = "system:reaper"

@@ -29,6 +29,7 @@ TEST_CONTEXT = {
     "hosted_zone_name": "vitrine.test",
     "hosted_ui_domain_prefix": "vitrine-test-login",
     "alarm_emails": "oncall@vitrine.test",
+    "opensearch_url": "https://search.vitrine.test",
 }
 
 
@@ -65,16 +66,14 @@ class Synthesized:
         return properties
 
 
-@pytest.fixture(scope="session")
-def synth(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+def _synthesize(context: dict[str, Any], outdir: Path) -> Synthesized:
     pytest.importorskip("aws_cdk", reason="the CDK extra is not installed: pip install -e .[infra]")
     if shutil.which("node") is None:
         pytest.skip("Node.js is needed to synthesize the CDK app")
     os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     from infra_cdk.app import build_app
 
-    outdir = tmp_path_factory.mktemp("cdk.out")
-    built = build_app(TEST_CONTEXT, outdir=str(outdir))
+    built = build_app(context, outdir=str(outdir))
     error: str | None = None
     try:
         built.app.synth()
@@ -87,3 +86,16 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
         for stack in built.stacks
     }
     return Synthesized(built, outdir, templates, error, report)
+
+
+@pytest.fixture(scope="session")
+def synth(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """The app in its default API mode (the gateway on Lambda)."""
+    return _synthesize(TEST_CONTEXT, tmp_path_factory.mktemp("cdk.out"))
+
+
+@pytest.fixture(scope="session")
+def synth_appsync(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """The app with ``api_mode=appsync``."""
+    context = {**TEST_CONTEXT, "api_mode": "appsync"}
+    return _synthesize(context, tmp_path_factory.mktemp("cdk.out.appsync"))

@@ -27,8 +27,13 @@ def test_context_strings_are_parsed() -> None:
             "alarm_emails": '["a@x.test", "b@x.test"]',
             "rate_limit_per_5_minutes": "500",
             "stage": "staging",
+            "render_instance_types": "g6.2xlarge, g5.2xlarge",
+            "render_max_instances": "10",
+            "render_image_tag": "abc123",
         }
     )
+    assert config.render_instance_types == ("g6.2xlarge", "g5.2xlarge")
+    assert (config.render_max_instances, config.render_image_tag) == (10, "abc123")
     assert config.availability_zones == ("us-west-2a", "us-west-2c")
     assert config.alarm_emails == ("a@x.test", "b@x.test")
     assert config.rate_limit_per_5_minutes == 500
@@ -43,19 +48,15 @@ def test_context_strings_are_parsed() -> None:
         ({"hosted_zone_id": "Z1"}, "hosted_zone_name"),
         ({"stage": "Prod!"}, "stage"),
         ({"rate_limit_per_5_minutes": "many"}, "integer"),
+        ({"render_instance_types": "g5.xlarge,m5.large"}, "'m5.large' is not a GPU instance"),
+        ({"render_max_instances": "0"}, "at least 1"),
+        ({"opensearch_url": "http://search.internal"}, "https://"),
+        ({"monthly_budget_usd": "0"}, "positive amount"),
     ],
 )
 def test_bad_context_is_refused(context: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         DeployConfig.from_context(context)
-
-
-def test_appsync_mode_is_not_built_yet() -> None:
-    pytest.importorskip("aws_cdk")
-    from infra_cdk.app import build_app
-
-    with pytest.raises(ConfigError, match="appsync is not built yet"):
-        build_app({"api_mode": "appsync"}, nag=False)
 
 
 def test_lambda_bundle_leaves_out_local_and_render_packages() -> None:

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
@@ -27,11 +24,10 @@ from datasources.postgres.migrate import (
     head_revision,
     upgrade_sql,
 )
-from gateway.local_stack import PrivatePostgres
+from gateway.local_stack.scratch_databases import scratch_database
 
 pytestmark = pytest.mark.integration
 
-DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 HEAD = "0002_shopping"
 FIRST = "0001_customers_and_idempotency"
@@ -51,41 +47,10 @@ TABLES = [
 ]
 
 
-def _with_database(url: str, database: str) -> str:
-    parts = urlsplit(url.replace("postgresql+asyncpg://", "postgresql://", 1))
-    return urlunsplit(parts._replace(path=f"/{database}"))
-
-
-def _reachable(url: str) -> bool:
-    parts = urlsplit(url)
-    try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5432), 2):
-            return True
-    except OSError:
-        return False
-
-
-@pytest.fixture(scope="session")
-def server_url() -> Iterator[str]:
-    """DATABASE_URL (default: the machine's 127.0.0.1:5432), else a private cluster."""
-    url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
-    if _reachable(url):
-        yield _with_database(url, urlsplit(url).path.lstrip("/") or "postgres")
-        return
-    with PrivatePostgres(temporary=True) as postgres:
-        yield _with_database(postgres.database_url, "vitrine")
-
-
 @pytest.fixture
-async def fresh_database(server_url: str) -> AsyncIterator[str]:
-    name = f"vitrine_mig_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(server_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield _with_database(server_url, name)
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+async def fresh_database(shopping_server_url: str) -> AsyncIterator[str]:
+    async with scratch_database(shopping_server_url, "vitrine_mig", migrated=False) as url:
+        yield url
 
 
 async def _fetch(url: str, sql: str, *args: object) -> list[asyncpg.Record]:
@@ -320,10 +285,12 @@ def test_upgrade_sql_renders_the_offline_script():
     ) in sql
 
 
-async def test_create_engine_accepts_a_plain_postgresql_url(server_url):
+async def test_create_engine_accepts_a_plain_postgresql_url(shopping_server_url):
     # given a plain postgresql:// URL
     # when an engine is created from it
-    engine = create_engine(server_url, pool_size=2, max_overflow=0, application_name="vitrine-it")
+    engine = create_engine(
+        shopping_server_url, pool_size=2, max_overflow=0, application_name="vitrine-it"
+    )
     try:
         async with engine.connect() as connection:
             result = await connection.exec_driver_sql(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from datasources.records import ProductFilter, ProductPageRequest, ProductSort
+from datasources.search.records import SearchRequest
 from gateway.bootstrap import Services
 from gateway.seed import seed_demo_catalog
 from render_jobs.gltf_stats import compute_stats
@@ -25,6 +26,11 @@ async def test_demo_catalog_loads_once_with_models_that_match_their_records(
     assert (report.products, report.assets, report.skipped) == (30, 30, False)
     assert again.skipped is True
     assert progress[-1] == (30, 30)
+    # and the catalog was indexed for search once (the second run keeps the live index)
+    assert (report.indexed, again.indexed) == (30, None)
+    assert services.search is not None
+    found = await services.search.search(SearchRequest(query="harbor sofa", first=1))
+    assert [h.product_id for h in found.hits] == ["demo-harbor-sofa"]
     page = await services.catalog.list_products(
         ProductPageRequest(filter=ProductFilter(), sort=ProductSort.NAME_ASC, first=100)
     )

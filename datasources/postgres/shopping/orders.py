@@ -33,6 +33,7 @@ from datasources.records import Money, Page
 from datasources.shopping_records import (
     RELEASES_ALLOCATION,
     CartStatus,
+    CoPurchase,
     OrderEventRecord,
     OrderFilter,
     OrderLineRecord,
@@ -303,42 +304,59 @@ class PostgresOrderStore:
 
     async def order_events(self, order_id: str) -> tuple[OrderEventRecord, ...]:
         """The order's audit trail, oldest first."""
-        order = as_uuid(order_id)
-        if order is None:
-            return ()
+        return (await self.events_by_order_ids([order_id]))[0]
+
+    async def events_by_order_ids(
+        self, order_ids: Sequence[str]
+    ) -> list[tuple[OrderEventRecord, ...]]:
+        """The audit trails of ``order_ids`` in one query, each oldest first."""
+        wanted = _uuids(order_ids)
+        if not wanted:
+            return [() for _ in order_ids]
         async with self._db.autocommit() as tx:
             rows = await tx.rows(
                 "order.events",
                 sa.select(order_events)
-                .where(order_events.c.order_id == order)
+                .where(order_events.c.order_id.in_(wanted))
                 .order_by(order_events.c.id),
             )
-        return tuple(
-            OrderEventRecord(
-                id=row.id,
-                order_id=str(row.order_id),
-                from_status=OrderStatus(row.from_status) if row.from_status else None,
-                to_status=OrderStatus(row.to_status),
-                actor=row.actor,
-                at=row.at,
-                note=row.note,
+        grouped: dict[str, list[OrderEventRecord]] = {}
+        for row in rows:
+            grouped.setdefault(str(row.order_id), []).append(
+                OrderEventRecord(
+                    id=row.id,
+                    order_id=str(row.order_id),
+                    from_status=OrderStatus(row.from_status) if row.from_status else None,
+                    to_status=OrderStatus(row.to_status),
+                    actor=row.actor,
+                    at=row.at,
+                    note=row.note,
+                )
             )
-            for row in rows
-        )
+        return [tuple(grouped.get(_canonical(i), ())) for i in order_ids]
 
     async def payments(self, order_id: str) -> tuple[PaymentRecord, ...]:
         """The order's payment attempts, oldest first."""
-        order = as_uuid(order_id)
-        if order is None:
-            return ()
+        return (await self.payments_by_order_ids([order_id]))[0]
+
+    async def payments_by_order_ids(
+        self, order_ids: Sequence[str]
+    ) -> list[tuple[PaymentRecord, ...]]:
+        """The payment attempts of ``order_ids`` in one query, each oldest first."""
+        wanted = _uuids(order_ids)
+        if not wanted:
+            return [() for _ in order_ids]
         async with self._db.autocommit() as tx:
             rows = await tx.rows(
                 "order.payments",
                 sa.select(payments)
-                .where(payments.c.order_id == order)
+                .where(payments.c.order_id.in_(wanted))
                 .order_by(payments.c.created_at, payments.c.id),
             )
-        return tuple(payment_from_row(row) for row in rows)
+        grouped: dict[str, list[PaymentRecord]] = {}
+        for row in rows:
+            grouped.setdefault(str(row.order_id), []).append(payment_from_row(row))
+        return [tuple(grouped.get(_canonical(i), ())) for i in order_ids]
 
     async def transition(
         self,
@@ -362,6 +380,25 @@ class PostgresOrderStore:
             updated = await load_order(tx, order)
         assert updated is not None
         return updated
+
+    async def bought_together(self, product_id: str, first: int) -> tuple[CoPurchase, ...]:
+        """Products on the same PAID or FULFILLED orders as ``product_id``, with how many
+        such orders hold both, most first (ties by product id)."""
+        async with self._db.autocommit() as tx:
+            rows = await tx.rows(
+                "order.bought_together",
+                sa.text(
+                    "SELECT other.product_id, count(DISTINCT other.order_id) AS orders "
+                    "FROM order_lines mine "
+                    "JOIN orders o ON o.id = mine.order_id AND o.status IN ('PAID', 'FULFILLED') "
+                    "JOIN order_lines other ON other.order_id = mine.order_id "
+                    "AND other.product_id <> mine.product_id "
+                    "WHERE mine.product_id = :product "
+                    "GROUP BY other.product_id ORDER BY orders DESC, other.product_id LIMIT :first"
+                ),
+                {"product": product_id, "first": first},
+            )
+        return tuple(CoPurchase(product_id=str(r.product_id), orders=int(r.orders)) for r in rows)
 
     async def cancel_abandoned(
         self, placed_before: datetime, *, actor: str = "system:reaper"
@@ -392,3 +429,13 @@ class PostgresOrderStore:
                 continue  # settled meanwhile
             cancelled.append(str(row.id))
         return tuple(cancelled)
+
+
+def _uuids(order_ids: Sequence[str]) -> list[uuid.UUID]:
+    """The distinct well-formed UUIDs of ``order_ids`` (junk ids simply match nothing)."""
+    return list({u for u in (as_uuid(i) for i in order_ids) if u is not None})
+
+
+def _canonical(order_id: str) -> str:
+    parsed = as_uuid(order_id)
+    return "" if parsed is None else str(parsed)

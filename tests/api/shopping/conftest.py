@@ -14,21 +14,16 @@ from typing import Any
 import httpx
 import pytest
 
-from datasources.postgres.migrate import apply_migrations_async
 from datasources.records import Money, ProductStatus, VariantOption, VariantRecord
 from gateway.app import create_app
 from gateway.bootstrap import Services, build_services, provision
+from gateway.local_stack.scratch_databases import scratch_database
 from gateway.settings import LOCAL_API_KEY, Settings
 from resolvers.context import AuthMode, Identity
 from resolvers.errors import Unauthorized
 from tests import factories
 from tests.api.conftest import load_catalog
 from tests.conftest import make_settings
-from tests.integration.shopping.conftest import (  # noqa: F401 (a fixture)
-    create_database,
-    drop_database,
-    shopping_server_url,
-)
 from tests.support.moto_process import MotoProcess
 from tests.support.shopping_api import Result
 
@@ -67,14 +62,10 @@ def headers_for(identity: Identity, cart_token: str | None = None) -> dict[str, 
 
 
 @pytest.fixture(scope="module")
-async def shop_database(shopping_server_url: str) -> AsyncIterator[str]:  # noqa: F811
+async def shop_database(shopping_server_url: str) -> AsyncIterator[str]:
     """A database migrated to head, for this module only."""
-    url = await create_database(shopping_server_url, "vitrine_api")
-    try:
-        await apply_migrations_async(url)
+    async with scratch_database(shopping_server_url, "vitrine_api") as url:
         yield url
-    finally:
-        await drop_database(shopping_server_url, url)
 
 
 async def stock_catalog(services: Services, on_hand: int = STOCK_PER_SKU) -> None:
@@ -130,6 +121,11 @@ async def http(shop_services: tuple[Settings, Services]) -> AsyncIterator[httpx.
 @pytest.fixture(scope="module")
 def execute(http: httpx.AsyncClient) -> Any:
     """The ``Execute`` of tests.support.shopping_api over HTTP."""
+    return executor(http)
+
+
+def executor(http: httpx.AsyncClient) -> Any:
+    """The ``Execute`` of tests.support.shopping_api over ``http``."""
 
     async def run(
         query: str,

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from datasources.events import Topic
 from datasources.payments.simulated import TestPaymentProvider
 from datasources.shopping_records import DiscountCodeRecord, DiscountKind
 from gateway.bootstrap import Services
@@ -369,13 +370,28 @@ async def test_replayed_payment_callbacks_change_nothing(
     }
 
     # when the provider calls back, replays the callback, then sends a late "declined"
-    first = await _callback(http, payload)
-    replayed = await _callback(http, payload)
-    late = await _callback(
-        http, {**payload, "status": "DECLINED", "failureCode": "authentication_failed"}
+    async with services.events.subscribe([Topic.ORDER_STATUS_CHANGED]) as moves:
+        first = await _callback(http, payload)
+        replayed = await _callback(http, payload)
+        late = await _callback(
+            http, {**payload, "status": "DECLINED", "failureCode": "authentication_failed"}
+        )
+        forged = await _callback(http, payload, secret="not-the-secret")
+        unknown = await _callback(http, {**payload, "orderId": str(uuid.uuid4())})
+        published = await anext(moves)
+        left_over = moves.pending
+
+    # then one move was published for the one callback that changed the order
+    assert (published.key, dict(published.payload)) == (
+        order_id,
+        {
+            "status": "PAID",
+            "previousStatus": "PENDING_PAYMENT",
+            "ownerSub": buyer.subject,
+            "orderNumber": published.payload["orderNumber"],
+        },
     )
-    forged = await _callback(http, payload, secret="not-the-secret")
-    unknown = await _callback(http, {**payload, "orderId": str(uuid.uuid4())})
+    assert left_over == 0
 
     # then the order is PAID exactly once; the replay answers the same; the rest is refused
     assert (first.status_code, first.json()) == (200, {"orderId": order_id, "status": "PAID"})
@@ -396,3 +412,35 @@ async def test_replayed_payment_callbacks_change_nothing(
         ("PAID", "webhook:test"),
     ]
     assert [p["status"] for p in order["payments"]] == ["CAPTURED"]
+
+
+PRODUCT_STOCK = """
+query Stock($slug: String!) {
+  product(slug: $slug) { variants { sku quantityAvailable availability } }
+}
+"""
+
+
+async def test_a_checkout_moves_the_catalogs_availability_counter(execute: Any) -> None:
+    # given a product page showing the stock of its first variant
+    before, errors = await execute(PRODUCT_STOCK, {"slug": "product-010"})
+    assert errors == []
+    variant = before["product"]["variants"][0]
+    buyer = shopper("counter")
+    cart_id = await shopper_cart(execute, buyer)
+    await add(execute, buyer, cart_id, line("prod-010", variant["sku"], 2))
+
+    # when a shopper buys two units
+    paid = await checkout(execute, buyer, cart_id)
+    assert paid["__typename"] == "CheckoutCompleteSuccess", paid
+
+    # then the product page soon shows two fewer (the projection follows the order's event)
+    seen: list[int] = []
+    for _ in range(200):
+        after, errors = await execute(PRODUCT_STOCK, {"slug": "product-010"})
+        assert errors == []
+        seen.append(after["product"]["variants"][0]["quantityAvailable"])
+        if seen[-1] == STOCK_PER_SKU - 2:
+            break
+        await asyncio.sleep(0.05)
+    assert seen[-1] == STOCK_PER_SKU - 2, seen

@@ -17,17 +17,16 @@ import pytest
 from datasources.shopping_records import DiscountCodeRecord, DiscountKind
 from gateway.app import create_app
 from gateway.bootstrap import Services, build_token_verifier
-from gateway.local_cognito import LocalCognito, create_demo_pool, demo_user, sign_in
+from gateway.local_cognito import LocalCognito
 from gateway.settings import LOCAL_API_KEY, Settings
 from tests.conftest import make_settings
+from tests.support.demo_pool import bearer, demo_pool
 from tests.support.moto_process import MotoProcess
 from tests.support.shopping_api import line
 
 pytestmark = pytest.mark.integration
 
 OPERATIONS = Path(__file__).parents[3] / "client_examples" / "operations"
-REGION = "us-east-1"
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 STOREFRONT = {"x-api-key": LOCAL_API_KEY}
 
 
@@ -37,22 +36,7 @@ def _operation(name: str) -> str:
 
 @pytest.fixture(scope="module")
 def pool(moto: MotoProcess) -> LocalCognito:
-    return create_demo_pool(
-        moto.endpoint_url, REGION, credentials=CREDENTIALS, pool_name=f"shop-{uuid.uuid4().hex[:6]}"
-    )
-
-
-def _token(pool: LocalCognito, role: str) -> dict[str, str]:
-    user = demo_user(role)
-    tokens = sign_in(
-        client_id=pool.app_client_id,
-        username=user.username,
-        password=user.password,
-        region=REGION,
-        endpoint_url=pool.endpoint_url,
-        credentials=CREDENTIALS,
-    )
-    return {"authorization": f"Bearer {tokens.access_token}"}
+    return demo_pool(moto.endpoint_url, "shop")
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +107,7 @@ async def test_a_shopper_buys_and_the_merchant_ships(
     assert added["cartLinesAdd"]["cart"]["totals"]["total"]["amount"] == 20_400
 
     # when they sign in (a real Cognito access token), merge the cart and apply a code
-    shopper = {**_token(pool, "shopper"), "x-cart-token": cart_token}
+    shopper = {**bearer(pool, "shopper"), "x-cart-token": cart_token}
     merged = await _post(
         http,
         "mutation($c: ID!) { cartMerge(anonymousCartId: $c) { ... on CartMergeSuccess { cart { id } } } }",
@@ -162,7 +146,7 @@ async def test_a_shopper_buys_and_the_merchant_ships(
     assert [o["id"] for o in history["myOrders"]["nodes"]] == [order["id"]]
 
     # when the merchant (a real admin token) finds the shopper's orders and ships this one
-    admin = _token(pool, "admin")
+    admin = bearer(pool, "admin")
     mine = await _post(
         http, "query($id: ID!) { order(id: $id) { customerId } }", {"id": order["id"]}, shopper
     )

@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 
+from datasources.events import Topic
 from datasources.job_records import IngestJobRecord, JobStatus
 from datasources.records import AssetFormat, ProductRecord
 from gateway.bootstrap import IngestServices, Services, build_services, provision
@@ -289,9 +290,19 @@ async def test_worker_ingests_an_upload_end_to_end(
     job_id = finalized["job"]["id"]
     # when a worker drains the queue
     worker = _worker(settings, services)
-    await worker.run(until_idle=True)
+    async with services.events.subscribe([Topic.RENDER_JOB_PROGRESS]) as progress:
+        await worker.run(until_idle=True)
+        published = [await anext(progress) for _ in range(3)]
     # then the job SUCCEEDED, the asset is attached with its LOD and USDZ sources in S3
     assert [outcome for _, outcome in worker.outcomes] == [Outcome.SUCCEEDED]
+    # and its progress went out on the gateway's bus as it ran
+    assert [
+        (e.key, e.payload["status"], e.payload["stage"], e.payload["percent"]) for e in published
+    ] == [
+        (job_id, "RUNNING", "claimed", 5),
+        (job_id, "RUNNING", "ingesting", 10),
+        (job_id, "SUCCEEDED", "succeeded", 100),
+    ]
     data, errors = await client.execute(
         _operation("AdminRenderJob"), {"id": finalized["job"]["id"]}, ADMIN
     )

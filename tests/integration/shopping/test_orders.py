@@ -218,3 +218,34 @@ async def test_merchants_list_orders_by_status_and_shopper(stores):
     assert len(everything.items) == 1
     assert everything.has_next_page is True
     assert everything.total_count >= 2
+
+
+async def test_events_and_payments_of_many_orders_come_back_in_the_asked_order(stores):
+    # given two paid orders of one shopper
+    skus = await stocked(stores, A=5, B=5)
+    owner = unique("shopper")
+    first = await _paid_order(stores, owner, {skus["A"]: 1})
+    second = await _paid_order(stores, owner, {skus["B"]: 1})
+    unknown = "00000000-0000-0000-0000-000000000000"
+
+    # when both are read in one batch, with an unknown id, a junk id and a repeat
+    asked = [second.id, unknown, first.id, "not-a-uuid", second.id]
+    events = await stores.orders.events_by_order_ids(asked)
+    payments = await stores.orders.payments_by_order_ids(asked)
+
+    # then each slot holds that order's own trail and payments, empty for the missing ones
+    assert [[e.order_id for e in trail] for trail in events] == [
+        [second.id, second.id],
+        [],
+        [first.id, first.id],
+        [],
+        [second.id, second.id],
+    ]
+    assert [[p.status.value for p in attempts] for attempts in payments] == [
+        ["CAPTURED"],
+        [],
+        ["CAPTURED"],
+        [],
+        ["CAPTURED"],
+    ]
+    assert events[0] == await stores.orders.order_events(second.id)

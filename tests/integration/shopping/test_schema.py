@@ -15,7 +15,7 @@ from datasources.postgres.migrate import (
     current_revision_async,
     head_revision,
 )
-from tests.integration.shopping.conftest import create_database, drop_database
+from gateway.local_stack.scratch_databases import scratch_database
 from tests.integration.shopping.support import fetch
 
 pytestmark = pytest.mark.integration
@@ -35,11 +35,8 @@ SHOPPING_TABLES = [
 
 @pytest.fixture
 async def empty_database(shopping_server_url: str) -> AsyncIterator[str]:
-    url = await create_database(shopping_server_url, "vitrine_shop_mig")
-    try:
+    async with scratch_database(shopping_server_url, "vitrine_shop_mig", migrated=False) as url:
         yield url
-    finally:
-        await drop_database(shopping_server_url, url)
 
 
 async def _tables(url: str) -> list[str]:

@@ -9,7 +9,7 @@ from gateway.bootstrap import build_token_verifier
 from gateway.cognito import CognitoConfig, CognitoNotConfigured, CognitoVerifier
 from gateway.settings import CognitoTokenUse, Settings
 from resolvers.errors import Unauthorized
-from tests.unit.gateway.test_settings import SAFE_PRODUCTION
+from tests.support.profiles import SAFE_PRODUCTION
 
 POOL = "eu-west-1_AbCdEf123"
 AWS_ISSUER = f"https://cognito-idp.eu-west-1.amazonaws.com/{POOL}"

@@ -66,7 +66,17 @@ def test_storefront_operations_fit_the_default_maximum(schema: GraphQLSchema) ->
     assert costs["CategoryListing"] == 270
     assert costs["ProductsByFilter"] == 146
     assert costs["OrderHistory"] == 152
+    assert costs["SearchProducts"] == 258
     assert max(costs.values()) <= 1000
+
+
+def test_a_missing_required_variable_leaves_the_page_size_readable(schema: GraphQLSchema) -> None:
+    # given a connection whose other argument's required variable is not supplied
+    query = "query($q: String!) { search(query: $q, first: 5) { edges { node { name } } } }"
+    unpaged = "query($q: String!) { search(query: $q) { edges { node { name } } } }"
+    # then the literal page size, or the schema default, still sets the cost
+    assert cost(schema, query) == 1 + 5 * 2
+    assert cost(schema, unpaged) == 1 + 24 * 2
 
 
 def limit_codes(schema: GraphQLSchema, query: str) -> list[str]:

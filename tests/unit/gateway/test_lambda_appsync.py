@@ -22,6 +22,7 @@ from schema import build_schema
 from tests import factories
 from tests.fakes.blobs import FakeBlobStore
 from tests.fakes.catalog import FakeAssetUrls, FakeCatalog
+from tests.fakes.shopping import fake_shopping
 
 USER_POOL = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123"
 SCHEMA = build_schema()
@@ -326,3 +327,32 @@ def test_record_codec_round_trips_and_refuses_foreign_classes() -> None:
     assert decode_record(copy.deepcopy(encode_record(product))) == product
     with pytest.raises(Exception, match="unknown record type"):
         decode_record({"__dataclass__": "os:system"})
+
+
+async def test_anonymous_cart_is_read_with_the_forwarded_cart_token_header(
+    catalog: FakeCatalog,
+) -> None:
+    # given an anonymous cart and a resolver with a shopping store
+    shopping, _ = fake_shopping()
+    sources = DataSources(
+        catalog=catalog,
+        blobs=FakeBlobStore(),
+        asset_urls=FakeAssetUrls(),
+        cache=InProcessCache(),
+        shopping=shopping,
+    )
+    resolver = AppSyncResolver(SCHEMA, sources)
+    anonymous = await shopping.carts.create_anonymous_cart("EUR")
+    cart_id = to_global_id("Cart", anonymous.cart.id)
+    with_token = event("Query", "cart", arguments={"id": cart_id}, selection=["id"])
+    with_token["request"]["headers"]["x-cart-token"] = anonymous.token
+    wrong_token = copy.deepcopy(with_token)
+    wrong_token["request"]["headers"]["x-cart-token"] = "not-the-token"
+    no_token = event("Query", "cart", arguments={"id": cart_id}, selection=["id"])
+
+    # when the three reads arrive in one BatchInvoke
+    results = await resolver.handle([with_token, wrong_token, no_token])
+
+    # then only the holder of the token sees the cart
+    assert results[0]["id"] == cart_id, results[0]
+    assert results[1:] == [None, None]

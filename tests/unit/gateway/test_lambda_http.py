@@ -207,7 +207,22 @@ def test_handler_import_path_stays_light() -> None:
         "gateway.local_stack",
         "gateway.runtime",
         "gateway.lambda_appsync",
+        "moderngl",
+        "pxr",
     ]
+    # and the optional or first-use services, loaded only when configured or first called
+    lazy = [
+        "sqlalchemy",  # DATABASE_URL
+        "asyncpg",
+        "redis",  # REDIS_URL
+        "aioboto3",  # first upload or queue call
+        "aiobotocore",
+        "aiohttp",
+        "jwt",  # first bearer token
+        "cryptography",
+        "httpx",  # first JWKS fetch
+    ]
+    heavy += lazy
     # when a fresh interpreter imports only the handler module
     code = (
         f"import sys, gateway.lambda_http; print(sorted(m for m in {heavy!r} if m in sys.modules))"
@@ -216,5 +231,25 @@ def test_handler_import_path_stays_light() -> None:
     loaded = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
-    # then no heavy or local-only package is imported on the cold-start path
+    # then no heavy, local-only or not-yet-needed package is imported on the cold-start path
     assert loaded.stdout.strip() == "[]"
+
+
+def test_optional_services_load_only_when_configured() -> None:
+    # given settings with PostgreSQL and Redis configured (no connection is opened)
+    code = (
+        "import sys\n"
+        "from gateway.bootstrap import build_services\n"
+        "from gateway.settings import Settings\n"
+        "before = sorted(m for m in ('sqlalchemy', 'redis') if m in sys.modules)\n"
+        "services = build_services(Settings(DATABASE_URL='postgresql+asyncpg://u@127.0.0.1:1/x',"
+        " REDIS_URL='redis://127.0.0.1:1/0'))\n"
+        "after = sorted(m for m in ('sqlalchemy', 'asyncpg', 'redis') if m in sys.modules)\n"
+        "print(before, after, type(services.cache).__name__, services.shopping is not None)"
+    )
+    # when a fresh interpreter builds the services
+    built = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    # then the adapters are imported by build_services, not before, and are the real ones
+    assert built.stdout.strip() == "[] ['asyncpg', 'redis', 'sqlalchemy'] RedisCache True"

@@ -5,18 +5,9 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from gateway.bootstrap import build_payment_provider
 from gateway.settings import LOCAL_API_KEY, Settings
-
-SAFE_PRODUCTION = {
-    "VITRINE_PROFILE": "production",
-    "VITRINE_INTROSPECTION": False,
-    "VITRINE_GRAPHIQL": False,
-    "AWS_ENDPOINT_URL": None,
-    "DATABASE_URL": "postgresql://app@aurora.cluster-abc.eu-west-1.rds.amazonaws.com/vitrine",
-    "REDIS_URL": "rediss://cache.abc.euw1.cache.amazonaws.com:6379/0",
-    "VITRINE_API_KEYS": ["da2-production-key"],
-    "VITRINE_ASSET_CDN_URL": "https://assets.example.com",
-}
+from tests.support.profiles import SAFE_PRODUCTION
 
 
 def test_safe_production_settings_load() -> None:
@@ -38,6 +29,10 @@ def test_safe_production_settings_load() -> None:
         ({"REDIS_URL": None}, "REDIS_URL must point at ElastiCache"),
         ({"VITRINE_API_KEYS": [LOCAL_API_KEY]}, "must not contain the local development key"),
         ({"VITRINE_ASSET_CDN_URL": None}, "VITRINE_ASSET_CDN_URL must be set"),
+        (
+            {"VITRINE_PAYMENT_PROVIDER": "test"},
+            "VITRINE_PAYMENT_PROVIDER must be a real provider",
+        ),
     ],
 )
 def test_unsafe_production_settings_are_refused(
@@ -52,3 +47,14 @@ def test_local_defaults_are_allowed_outside_production() -> None:
     settings = Settings(VITRINE_PROFILE="local", AWS_ENDPOINT_URL="http://127.0.0.1:5000")  # type: ignore[call-arg]
     assert settings.introspection is True
     assert LOCAL_API_KEY in settings.api_key_values()
+
+
+def test_stripe_without_a_secret_key_is_refused() -> None:
+    with pytest.raises(ValidationError, match="VITRINE_PAYMENT_PROVIDER=stripe needs STRIPE"):
+        Settings(VITRINE_PAYMENT_PROVIDER="stripe")  # type: ignore[call-arg]
+
+
+def test_stripe_settings_build_the_stripe_adapter() -> None:
+    settings = Settings(VITRINE_PAYMENT_PROVIDER="stripe", STRIPE_SECRET_KEY="sk_test_x")  # type: ignore[call-arg]
+    provider = build_payment_provider(settings)
+    assert (type(provider).__name__, provider.name) == ("StripePaymentProvider", "stripe")

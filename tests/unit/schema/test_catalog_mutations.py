@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from datasources.events import Topic
 from resolvers.global_ids import to_global_id
+from tests import factories
 from tests.fakes.catalog import FakeCatalog
 from tests.graphql_client import ADMIN, API_KEY_CALLER, SHOPPER, SchemaClient
 
@@ -202,3 +204,44 @@ async def test_attach_asset(client: SchemaClient, catalog: FakeCatalog) -> None:
     assert errors == []
     assert data["attachProductAsset"]["product"]["assets"][-1] == {"id": other_asset}
     assert missing["attachProductAsset"]["code"] == "ASSET_NOT_FOUND"
+
+
+async def test_catalog_mutations_publish_product_and_price_events(client: SchemaClient) -> None:
+    update = """mutation($p: ID!, $v: Int!, $input: ProductVariantInput!) {
+      updateProductVariant(productId: $p, expectedVersion: $v, input: $input) {
+        __typename ... on UpdateProductVariantError { code } } }"""
+    rename = """mutation($p: ID!) { updateProduct(id: $p, expectedVersion: 2, input: {name: "Renamed"})
+      { __typename } }"""
+    product_id = to_global_id("Product", "prod-005")
+    variant = factories.product(5).variants[0]
+    new_price = {
+        "sku": variant.sku,
+        "title": variant.title,
+        "options": [{"name": o.name, "value": o.value} for o in variant.options],
+        "price": {"amount": variant.price.amount + 500, "currency": variant.price.currency},
+    }
+    events = client.sources.events
+    topics = [Topic.PRODUCT_CHANGED, Topic.PRICE_CHANGED]
+    async with events.subscribe(topics) as stream:
+        _, e1 = await client.execute(update, {"p": product_id, "v": 1, "input": new_price}, ADMIN)
+        _, e2 = await client.execute(rename, {"p": product_id}, ADMIN)
+        _, e3 = await client.execute(update, {"p": product_id, "v": 1, "input": new_price}, ADMIN)
+        received = [await anext(stream) for _ in range(3)]
+    assert e1 == e2 == e3 == []
+    assert [(e.topic, e.key) for e in received] == [
+        (Topic.PRODUCT_CHANGED, "prod-005"),
+        (Topic.PRICE_CHANGED, "prod-005"),
+        (Topic.PRODUCT_CHANGED, "prod-005"),
+    ]
+    assert received[1].payload == {
+        "variants": [
+            {
+                "sku": variant.sku,
+                "oldAmount": variant.price.amount,
+                "amount": variant.price.amount + 500,
+                "currency": variant.price.currency,
+            }
+        ]
+    }
+    assert received[2].payload["version"] == 3
+    assert events.published == 3  # the stale third update published nothing

@@ -86,6 +86,26 @@ async def test_order_history_pages_newest_first(execute: Any) -> None:
     )
 
 
+async def test_order_history_reads_events_and_payments_in_one_batch_each(
+    execute: Any, shop: FakeShop
+) -> None:
+    # given three orders of one shopper
+    for index in (1, 2, 3):
+        await _order(execute, SHOPPER_A, index)
+    shop.operations.clear()
+
+    # when the shopper reads the history with every order's events and payments
+    data, errors = await execute(MY_ORDERS, {"first": 10}, SHOPPER_A)
+
+    # then each nested list is one batched store call, not one per order
+    assert errors == []
+    assert data is not None
+    assert [len(o["events"]) for o in data["myOrders"]["nodes"]] == [2, 2, 2]
+    assert shop.operations.count("events_by_order_ids") == 1
+    assert shop.operations.count("payments_by_order_ids") == 1
+    assert shop.operations.count("order_events") == shop.operations.count("payments") == 0
+
+
 async def test_orders_need_a_sign_in(execute: Any) -> None:
     data, errors = await execute(MY_ORDERS, {"first": 2}, STOREFRONT)
     assert data is None

@@ -1,0 +1,1 @@
+"""A typed Python client of the Vitrine API and one short script per shopper journey."""

@@ -1,0 +1,1 @@
+"""Shopper analytics: event records, sinks (Kinesis, in-process) and trending counters."""

@@ -1,0 +1,1 @@
+"""CDN adapters (CloudFront invalidations)."""

@@ -1,0 +1,1 @@
+"""Shopper analytics: the trackEvents mutation."""

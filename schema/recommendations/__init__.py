@@ -1,0 +1,1 @@
+"""Recommendations: products to show beside a product, with reasons."""

@@ -1,0 +1,1 @@
+"""Product search: the search connection, its filters and facets, and suggestions."""

@@ -1,0 +1,1 @@
+"""Subscriptions: events of orders, carts, stock, prices and ingest jobs."""

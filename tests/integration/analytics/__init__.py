@@ -1,0 +1,1 @@
+"""Shopper analytics: sinks, trending counters and trackEvents."""

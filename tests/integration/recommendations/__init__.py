@@ -1,0 +1,1 @@
+"""Recommendations through the schema and their data sources."""
