@@ -16,8 +16,10 @@ product and mark the job SUCCEEDED, then delete the message.
   queue's ``maxReceiveCount``) the job is marked FAILED with the reason, and SQS moves the
   message to the dead-letter queue when it would be received again.
 * While a job runs, a heartbeat extends the message's visibility and the job's lease.
-* ``stop()`` (SIGTERM) stops polling; a running job gets ``shutdown_grace_seconds`` to
-  finish, else it is cancelled, the job released and its message made visible again.
+* ``stop()`` (SIGTERM) stops polling: a long poll in flight runs out (at most
+  ``wait_seconds``) and hands back what it took; a running job gets
+  ``shutdown_grace_seconds`` to finish, else it is cancelled, the job released and its
+  message made visible again.
 """
 
 from __future__ import annotations
@@ -227,13 +229,30 @@ class IngestWorker:
         )
         stop = asyncio.ensure_future(self.stopping.wait())
         done, _ = await asyncio.wait({receive, stop}, return_when=asyncio.FIRST_COMPLETED)
+        stop.cancel()
         if receive in done:
-            stop.cancel()
             return receive.result()
-        receive.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await receive
+        await self._hand_back(receive)
         return None
+
+    async def _hand_back(self, receive: asyncio.Future[list[QueuedMessage]]) -> None:
+        """End a long poll interrupted by ``stop()`` and make what it took visible again.
+
+        Cancelling the request would not cancel it at SQS: a message arriving during the
+        rest of the wait would be taken by nobody and stay hidden for the whole visibility
+        timeout. So the poll runs out (at most ``wait_seconds``) and its messages go back."""
+        try:
+            messages = await asyncio.wait_for(receive, self.config.wait_seconds + 5)
+        except Exception as error:
+            log.warning("long poll interrupted by stop ended with %r", error)
+            return
+        for message in messages:
+            try:
+                await self.queue.change_visibility(message.receipt_handle, 0)
+            except Exception as error:
+                log.warning("message %s not handed back: %s", message.message_id, error)
+            else:
+                log.info("message %s handed back on stop", message.message_id)
 
     async def _handle_guarded(self, message: QueuedMessage) -> None:
         task = asyncio.ensure_future(self.handle(message))

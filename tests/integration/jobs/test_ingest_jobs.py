@@ -477,3 +477,22 @@ async def test_sigterm_releases_the_running_job_and_its_message(
     job = await _job(services, job_id)
     assert (job.status, job.attempts) == (JobStatus.QUEUED, 1)
     assert await _queue_depth(services) == 1
+
+
+async def test_a_long_poll_cut_short_by_stop_hands_back_what_it_took(
+    settings: Settings, services: Services
+) -> None:
+    # given an idle worker in a 3-second long poll, with a visibility timeout of 5 minutes
+    worker = _worker(settings, services)
+    worker.config = type(worker.config)(
+        concurrency=1, wait_seconds=3, visibility_timeout_seconds=300
+    )
+    running = asyncio.create_task(worker.run())
+    await asyncio.sleep(0.5)
+    # when it is stopped and a message arrives while that poll is still open at SQS
+    worker.stop()
+    await _ingest(services).queue.send(json.dumps({"version": 1, "job_id": "not-run"}))
+    await asyncio.wait_for(running, 15)
+    # then the worker ran nothing and the message is visible at once, not in 5 minutes
+    assert worker.outcomes == []
+    assert await _queue_depth(services) == 1
