@@ -29,6 +29,7 @@ from datasources.records import (
     Page,
     ProductPageRequest,
     ProductRecord,
+    ProductStatus,
     StockRecord,
 )
 from datasources.search.records import (
@@ -78,6 +79,13 @@ class CatalogReader(Protocol):
 
     async def list_products(self, request: ProductPageRequest) -> Page[ProductRecord]:
         """One page of products matching the request's filter, in its sort order."""
+        ...
+
+    def product_batches(
+        self, statuses: Sequence[ProductStatus], size: int
+    ) -> AsyncIterator[Sequence[ProductRecord]]:
+        """Every product in one of ``statuses``, in storage order, at most ``size`` per batch:
+        one read per batch, so a full scan (a reindex) costs O(products), not O(pages²)."""
         ...
 
     async def categories_by_ids(self, ids: Sequence[str]) -> list[CategoryRecord | None]:

@@ -314,7 +314,7 @@ def token_command(
 
 
 async def _reindex_then_release(
-    services: Services, settings: Settings, on_progress: Callable[[int, int], None]
+    services: Services, settings: Settings, on_progress: Callable[[int], None]
 ) -> tuple[str, int]:
     try:
         await check_services(services, settings)
@@ -342,8 +342,8 @@ def search_reindex() -> None:
         with Progress(*columns, console=console, transient=True) as progress:
             task = progress.add_task("Indexing products", total=None)
 
-            def advance(done: int, total: int) -> None:
-                progress.update(task, completed=done, total=total)
+            def advance(done: int) -> None:
+                progress.update(task, completed=done)
 
             name, count = asyncio.run(_reindex_then_release(services, settings, advance))
     except StartupCheckFailed as error:

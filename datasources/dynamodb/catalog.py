@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from functools import partial
 from typing import Any, TypeVar
 
@@ -34,6 +34,7 @@ from datasources.records import (
     ProductFilter,
     ProductPageRequest,
     ProductRecord,
+    ProductStatus,
     StockRecord,
 )
 
@@ -139,6 +140,34 @@ class DynamoDBCatalog:
 
         items = await self._run("Query", query)
         return paginate((codecs.item_to_product(i) for i in items), request)
+
+    async def product_batches(
+        self, statuses: Sequence[ProductStatus], size: int
+    ) -> AsyncIterator[Sequence[ProductRecord]]:
+        """Products in ``statuses``, one by-kind Query page (at most ``size`` items) per batch."""
+        condition = self._models.product.status.is_in(*(s.value for s in statuses))
+        after: dict[str, Any] | None = None
+        while True:
+            items, after = await self._run(
+                "Query", partial(self._product_page, condition, size, after)
+            )
+            if items:
+                yield [codecs.item_to_product(i) for i in items]
+            if after is None:
+                return
+
+    def _product_page(
+        self, condition: Any, size: int, after: dict[str, Any] | None
+    ) -> tuple[list[Any], dict[str, Any] | None]:
+        results = self._models.item.by_kind.query(
+            "PRODUCT",
+            filter_condition=condition,
+            limit=size,
+            page_size=size,
+            last_evaluated_key=after,
+        )
+        items = list(results)
+        return items, results.last_evaluated_key
 
     def _filter_condition(self, wanted: ProductFilter) -> Any:
         product = self._models.product

@@ -10,10 +10,7 @@ import structlog
 from datasources.events.records import DomainEvent, SubscriberFellBehind, Topic
 from datasources.ports import Catalog, EventBus, ProductSearch
 from datasources.records import (
-    ProductFilter,
-    ProductPageRequest,
     ProductRecord,
-    ProductSort,
     ProductStatus,
 )
 from datasources.search.records import SearchDocument
@@ -21,7 +18,8 @@ from datasources.search.records import SearchDocument
 log = structlog.get_logger("vitrine.search.indexer")
 TOPICS = (Topic.PRODUCT_CHANGED, Topic.PRICE_CHANGED, Topic.AVAILABILITY_CHANGED)
 PAGE = 100
-Progress = Callable[[int, int], None]
+Progress = Callable[[int], None]
+"""Called with the number of documents loaded so far (the total is not known up front)."""
 
 
 async def documents_for(
@@ -74,19 +72,12 @@ async def _load_all(
     catalog: Catalog, search: ProductSearch, name: str, on_progress: Progress | None
 ) -> int:
     loaded = 0
-    after: str | None = None
-    filter_ = ProductFilter(statuses=(ProductStatus.ACTIVE,))
-    while True:
-        page = await catalog.list_products(
-            ProductPageRequest(filter=filter_, sort=ProductSort.NAME_ASC, first=PAGE, after=after)
-        )
-        documents, _ = await documents_for(catalog, page.items)
+    async for products in catalog.product_batches((ProductStatus.ACTIVE,), PAGE):
+        documents, _ = await documents_for(catalog, products)
         loaded += await search.bulk_load(name, documents)
         if on_progress is not None:
-            on_progress(loaded, page.total_count)
-        if not page.has_next_page or not page.cursors:
-            return loaded
-        after = page.cursors[-1]
+            on_progress(loaded)
+    return loaded
 
 
 class SearchIndexer:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 
 from datasources.errors import AlreadyExists, DataSourceUnavailable, NotFound, VersionConflict
@@ -14,6 +14,7 @@ from datasources.records import (
     Page,
     ProductPageRequest,
     ProductRecord,
+    ProductStatus,
     StockRecord,
 )
 
@@ -48,6 +49,16 @@ class FakeCatalog:
             return paginate(
                 (p for p in self.products.values() if matches(p, request.filter)), request
             )
+
+    async def product_batches(
+        self, statuses: Sequence[ProductStatus], size: int
+    ) -> AsyncIterator[Sequence[ProductRecord]]:
+        wanted = [p for p in self.products.values() if p.status in statuses]
+        for start in range(0, len(wanted), size):
+            with record_call("fake", "product_batches"):
+                self._call("product_batches")
+                batch = wanted[start : start + size]
+            yield batch
 
     async def categories_by_ids(self, ids: Sequence[str]) -> list[CategoryRecord | None]:
         with record_call("fake", "categories_by_ids"):

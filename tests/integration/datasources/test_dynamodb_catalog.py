@@ -64,6 +64,26 @@ async def test_listing_pushes_filters_down_and_pages(services: Services) -> None
     assert (page.total_count, page.has_next_page, rest.has_next_page) == (5, True, False)
 
 
+async def test_product_batches_read_each_active_product_once_a_page_at_a_time(
+    services: Services,
+) -> None:
+    # given 12 products, one of them archived
+    await seed(services, 12)
+    await services.catalog.update_product(
+        replace(factories.product(3), status=ProductStatus.ARCHIVED), expected_version=1
+    )
+    # when every active product is read in batches of 5
+    with call_log() as log:
+        batches = [b async for b in services.catalog.product_batches((ProductStatus.ACTIVE,), 5)]
+    # then each active product comes once, in full batches, one Query per batch (at most one
+    # more to learn that nothing is left)
+    ids = [p.id for batch in batches for p in batch]
+    assert sorted(ids) == [f"prod-{i:03d}" for i in range(12) if i != 3]
+    assert [len(b) for b in batches] == [5, 5, 1]
+    assert set(log.calls) == {"dynamodb.Query"}
+    assert log.calls["dynamodb.Query"] in (3, 4)
+
+
 async def test_optimistic_locking_and_unique_slugs(services: Services) -> None:
     await seed(services, 2)
     catalog = services.catalog

@@ -38,11 +38,11 @@ async def _until(condition: object, attempts: int = 200) -> None:
 async def test_reindex_loads_active_products_and_replaces_the_previous_index() -> None:
     catalog = await _catalog()
     search = TantivySearch()
-    progress: list[tuple[int, int]] = []
-    first, count = await reindex(catalog, search, on_progress=lambda d, t: progress.append((d, t)))
+    progress: list[int] = []
+    first, count = await reindex(catalog, search, on_progress=progress.append)
     second, _ = await reindex(catalog, search)
     assert count == 30
-    assert progress == [(30, 30)]
+    assert progress == [30]
     assert await search.live_index() == second != first
     page = await search.search(SearchRequest(first=1))
     assert page.total == 30
