@@ -56,6 +56,14 @@ def _memory_gib() -> str:
     return "unknown"
 
 
+def machine_line() -> str:
+    """CPU model, cores, memory and OS of this machine, on one line."""
+    return (
+        f"CPU: {_cpu_model()}, {os.cpu_count()} cores; memory {_memory_gib()}; "
+        f"OS: {platform.platform()}; Python {platform.python_version()}"
+    )
+
+
 def _ms(value: float) -> str:
     return "n/a" if math.isnan(value) else f"{value:.1f}"
 

@@ -76,7 +76,8 @@ class BenchRun:
     rendering: RenderBench | None = None
 
 
-def _environment(moto_port: int) -> dict[str, str]:
+def bench_environment(moto_port: int) -> dict[str, str]:
+    """Child-process environment: moto for AWS, fresh table and bucket names, no quotas."""
     suffix = uuid.uuid4().hex[:8]
     env = {
         k: v
@@ -101,7 +102,8 @@ def _environment(moto_port: int) -> dict[str, str]:
     return env
 
 
-def _say(message: str) -> None:
+def say(message: str) -> None:
+    """Print a progress line of the benchmark."""
     print(f"[bench] {message}", flush=True)
 
 
@@ -127,15 +129,15 @@ async def _run_server(
             )
             pids = (server.pid, moto.pid)
             attempt = partial(measure_cell, base_url, scenario, spec, trips, plan, pids)
-            cell = await gate.measure(pids, attempt, _say)
+            cell = await gate.measure(pids, attempt, say)
             load = cell.load
-            _say(
+            say(
                 f"{spec.key:<11} {scenario.key:<12} {load.requests_per_second:7.1f} req/s  "
                 f"p50 {load.percentile_ms(50):7.1f} ms  p99 {load.percentile_ms(99):7.1f} ms  "
                 f"errors {load.errors}/{load.requests}  round trips {trips.mean:.1f}"
             )
             if load.first_error:
-                _say(f"first error: {load.first_error}")
+                say(f"first error: {load.first_error}")
             cells.append(cell)
     finally:
         server.stop()
@@ -160,8 +162,8 @@ async def _profile(
             pids = (server.pid, moto.pid)
             url = f"http://127.0.0.1:{port}"
             attempt = partial(profile_scenario, url, scenario, count, pids)
-            result = await gate.measure(pids, attempt, _say)
-            _say(
+            result = await gate.measure(pids, attempt, say)
+            say(
                 f"profile {scenario.key:<12} {result.latency_ms:6.1f} ms/request, "
                 f"loop CPU {result.main_cpu_ms:.1f} ms, worker CPU {result.worker_cpu_ms:.1f} ms"
             )
@@ -189,7 +191,7 @@ async def run_checkout_only(args: argparse.Namespace) -> CheckoutBench:
     with tempfile.TemporaryDirectory(prefix="vitrine-bench-") as tmp:
         log_dir = Path(tmp)
         moto_port = free_port()
-        env = _environment(moto_port)
+        env = bench_environment(moto_port)
         moto = moto_server(moto_port, env, log_dir)
         moto.start()
         try:
@@ -203,25 +205,25 @@ async def run(args: argparse.Namespace) -> BenchRun:
     started = datetime.now(UTC)
     load_average = os.getloadavg()[0]
     if load_average > 0.5:
-        _say(f"warning: load average {load_average:.2f}; other processes will disturb the figures")
+        say(f"warning: load average {load_average:.2f}; other processes will disturb the figures")
     plan = LoadPlan(args.concurrency, args.warmup, args.duration, args.max_requests)
     gate = QuietGate(args.max_wait, args.retries)
     with tempfile.TemporaryDirectory(prefix="vitrine-bench-") as tmp:
         log_dir = Path(tmp)
         moto_port = free_port()
-        env = _environment(moto_port)
+        env = bench_environment(moto_port)
         moto = moto_server(moto_port, env, log_dir)
         moto.start()
         try:
             ours = {k: v for k, v in env.items() if k.startswith(("VITRINE_", "AWS_"))}
             settings = Settings(**ours)  # type: ignore[arg-type]
-            _say("seeding the demo catalog (builds 30 procedural 3D models) ...")
+            say("seeding the demo catalog (builds 30 procedural 3D models) ...")
             services = build_services(settings)
             try:
                 catalog = await load_catalog(services)
             finally:
                 await services.blobs.close()
-            _say(
+            say(
                 f"catalog: {catalog.products} products, {catalog.listing_total} under "
                 f"{catalog.listing_category!r}, loaded in {catalog.seed_seconds:.0f} s"
             )
@@ -241,7 +243,7 @@ async def run(args: argparse.Namespace) -> BenchRun:
     )
     result.checkout = checkout
     if args.only == "all":
-        result.rendering = run_render_bench(_say)
+        result.rendering = run_render_bench(say)
     result.elapsed_seconds = (datetime.now(UTC) - started).total_seconds()
     return result
 
@@ -253,7 +255,7 @@ def _write_section(output: Path | None, lines: list[str]) -> None:
     else:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(section)
-        _say(f"wrote {output}")
+        say(f"wrote {output}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -297,9 +299,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     args.argv = sys.argv[1:] if argv is None else argv
     if args.only == "render":
-        rendering = run_render_bench(_say)
+        rendering = run_render_bench(say)
         _write_section(args.output, render_render(rendering))
-        _say(f"render part took {rendering.elapsed_seconds:.0f} s")
+        say(f"render part took {rendering.elapsed_seconds:.0f} s")
         return
     if args.only == "checkout":
         with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
@@ -310,15 +312,15 @@ def main(argv: list[str] | None = None) -> None:
         else:
             args.output.parent.mkdir(parents=True, exist_ok=True)
             args.output.write_text(section)
-            _say(f"wrote {args.output}")
-        _say(f"checkout part took {checkout.elapsed_seconds:.0f} s")
+            say(f"wrote {args.output}")
+        say(f"checkout part took {checkout.elapsed_seconds:.0f} s")
         return
     args.output = args.output or ROOT / "docs" / "benchmarks.md"
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         result = runner.run(run(args))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(render(result))
-    _say(f"wrote {args.output} ({result.elapsed_seconds:.0f} s in all)")
+    say(f"wrote {args.output} ({result.elapsed_seconds:.0f} s in all)")
 
 
 if __name__ == "__main__":
