@@ -386,8 +386,8 @@ def render_search(bench: SearchBench, argv: Sequence[str], started: datetime) ->
     lines = [
         "# Benchmarks: search and recommendations at catalog scale",
         "",
-        "Written by `make bench` (`python -m bench.search "
-        f"{' '.join(argv)}`) on {started:%Y-%m-%d %H:%M} UTC.",
+        f"Written by `make bench` (`{' '.join(['python -m bench.search', *argv])}`) on "
+        f"{started:%Y-%m-%d %H:%M} UTC.",
         "",
         "## Machine and command",
         "",
