@@ -8,6 +8,7 @@ a directory (one sub-directory per index, the alias in a small file) or in memor
 from __future__ import annotations
 
 import asyncio
+import heapq
 import html
 import math
 import os
@@ -15,6 +16,7 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -398,8 +400,9 @@ class TantivySearch:
             )
             if after is None or key > after:
                 ranked.append((key, address, float(score)))
-        ranked.sort(key=lambda item: item[0])
-        page = ranked[: request.first]
+        # The page and one more (to know whether a next page exists): O(n log k), not a sort.
+        head = heapq.nsmallest(request.first + 1, ranked, key=itemgetter(0))
+        page = head[: request.first]
         hits = tuple(
             self._hit(searcher, index, text, address, score, encode_cursor(request, key))
             for key, address, score in page
@@ -409,7 +412,7 @@ class TantivySearch:
             total=int(result.count),  # type: ignore[attr-defined]  # missing from the stubs
             facets=self._facets(searcher, query, request.histogram_interval),
             corrected_query=corrected,
-            next_cursor=hits[-1].cursor if hits and len(ranked) > request.first else None,
+            next_cursor=hits[-1].cursor if hits and len(head) > request.first else None,
             has_previous_page=after is not None,
         )
 
