@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 
 import structlog
 
+from datasources.events.batching import event_batches
 from datasources.events.records import DomainEvent, SubscriberFellBehind, Topic
 from datasources.ports import Catalog, EventBus, Inventory
 from datasources.records import (
@@ -33,8 +34,9 @@ async def project_skus(
     catalog: Catalog, inventory: Inventory, skus: Sequence[str]
 ) -> dict[str, int]:
     """Copy the inventory's units available of ``skus`` onto the catalog counters, keeping
-    each counter's low-stock threshold; the units of the counters that changed, by SKU."""
-    wanted = sorted(set(skus))
+    each counter's low-stock threshold; the units of the counters that changed, by SKU, in
+    the order of ``skus``."""
+    wanted = list(dict.fromkeys(skus))
     if not wanted:
         return {}
     available = await inventory.available(wanted)
@@ -97,17 +99,22 @@ class AvailabilityProjection:
                 async with self._events.subscribe([Topic.INVENTORY_CHANGED]) as stream:
                     if ready is not None:
                         ready.set()
-                    async for event in stream:
-                        await self._apply(event)
+                    async for batch in event_batches(stream):
+                        await self._apply(batch)
             except SubscriberFellBehind:
                 log.warning("availability_projection_fell_behind")
                 self.written += await resync_all(self._catalog, self._inventory, self._events)
 
-    async def _apply(self, event: DomainEvent) -> None:
-        try:
-            changed = await project_skus(self._catalog, self._inventory, [event.key])
+    async def _apply(self, batch: Sequence[DomainEvent]) -> None:
+        """Project every SKU the batch names at once (one inventory read, one counter read)."""
+        skus = [event.key for event in batch]
+        product_of: dict[str, str | None] = {}
+        for event in batch:
             product = event.payload.get("productId")
-            await announce(self._events, changed, {event.key: product if product else None})
+            product_of[event.key] = product if isinstance(product, str) and product else None
+        try:
+            changed = await project_skus(self._catalog, self._inventory, skus)
+            await announce(self._events, changed, product_of)
             self.written += len(changed)
         except Exception:  # a dead dependency must not end the projection; the next event heals
-            log.exception("availability_projection_failed", sku=event.key)
+            log.exception("availability_projection_failed", skus=sorted(set(skus)))

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import structlog
 
+from datasources.events.batching import event_batches
 from datasources.events.records import DomainEvent, SubscriberFellBehind, Topic
 from datasources.ports import Catalog, EventBus, ProductSearch
 from datasources.records import (
@@ -102,19 +103,21 @@ class SearchIndexer:
         while True:
             try:
                 async with self._events.subscribe(TOPICS) as stream:
-                    async for event in stream:
-                        await self._apply(event)
+                    async for batch in event_batches(stream):
+                        await self._apply(batch)
             except SubscriberFellBehind:
                 log.warning("search_indexer_fell_behind")
                 await reindex(self._catalog, self._search)
 
-    async def _apply(self, event: DomainEvent) -> None:
-        ids = self.product_ids(event)
-        if not ids:
-            return
-        try:
-            await refresh_products(self._catalog, self._search, ids)
-        except Exception:  # one bad event must not stop indexing
-            log.exception("search_index_update_failed", topic=event.topic.value, key=event.key)
-            return
-        self.applied += 1
+    async def _apply(self, batch: Sequence[DomainEvent]) -> None:
+        """Refresh every product the batch names, with one read of each kind and one index
+        write, however many events name them."""
+        ids = list(dict.fromkeys(pid for event in batch for pid in self.product_ids(event)))
+        if ids:
+            try:
+                await refresh_products(self._catalog, self._search, ids)
+            except Exception:  # one bad batch must not stop indexing
+                keys = sorted({event.key for event in batch})
+                log.exception("search_index_update_failed", keys=keys)
+                return
+        self.applied += len(batch)

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from datasources.events.in_process import InProcessEventBus
 from datasources.events.records import DomainEvent, Topic
+from datasources.instrumentation import call_log
 from datasources.records import ProductStatus
 from datasources.search.indexer import SearchIndexer, reindex
 from datasources.search.records import SearchFilters, SearchRequest
@@ -92,3 +93,33 @@ async def test_events_rename_archive_and_sell_out_products_in_search() -> None:
 
 async def _true(value: bool) -> bool:
     return value
+
+
+async def test_a_burst_of_events_costs_one_read_of_each_kind() -> None:
+    # given an indexed catalog and a running indexer whose catalog calls are counted
+    catalog = await _catalog()
+    search = TantivySearch()
+    await reindex(catalog, search)
+    bus = InProcessEventBus()
+    with call_log() as log:
+        indexer = SearchIndexer(catalog, search, bus)
+        task = asyncio.create_task(indexer.run())
+        await _until(lambda: _true(bus.subscriber_count == 1))
+        try:
+            # when ten products change at once (several events each, as a checkout sends)
+            products = [p.id for p in demo_catalog_products()[:10]]
+            for pid in products:
+                await bus.publish(DomainEvent(Topic.PRICE_CHANGED, pid))
+                await bus.publish(
+                    DomainEvent(Topic.AVAILABILITY_CHANGED, f"{pid}-sku", {"productId": pid})
+                )
+            await _until(lambda: _true(indexer.applied == 20))
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+    # then the twenty events were applied with one read of products, categories and stock
+    assert dict(log.calls) == {
+        "fake.products_by_ids": 1,
+        "fake.all_categories": 1,
+        "fake.stock_by_skus": 1,
+    }
