@@ -221,6 +221,18 @@ def payment_from_row(row: Any) -> PaymentRecord:
     )
 
 
+BOUGHT_TOGETHER_SQL = (
+    "SELECT other.product_id, count(DISTINCT other.order_id) AS orders "
+    "FROM order_lines mine "
+    "JOIN orders o ON o.id = mine.order_id AND o.status IN ('PAID', 'FULFILLED') "
+    "JOIN order_lines other ON other.order_id = mine.order_id "
+    "AND other.product_id <> mine.product_id "
+    "WHERE mine.product_id = :product "
+    "GROUP BY other.product_id ORDER BY orders DESC, other.product_id LIMIT :first"
+)
+"""Products co-purchased with ``:product``; ``mine`` is found through ix_order_lines_product."""
+
+
 class PostgresOrderStore:
     """The OrderStore port on PostgreSQL."""
 
@@ -387,15 +399,7 @@ class PostgresOrderStore:
         async with self._db.autocommit() as tx:
             rows = await tx.rows(
                 "order.bought_together",
-                sa.text(
-                    "SELECT other.product_id, count(DISTINCT other.order_id) AS orders "
-                    "FROM order_lines mine "
-                    "JOIN orders o ON o.id = mine.order_id AND o.status IN ('PAID', 'FULFILLED') "
-                    "JOIN order_lines other ON other.order_id = mine.order_id "
-                    "AND other.product_id <> mine.product_id "
-                    "WHERE mine.product_id = :product "
-                    "GROUP BY other.product_id ORDER BY orders DESC, other.product_id LIMIT :first"
-                ),
+                sa.text(BOUGHT_TOGETHER_SQL),
                 {"product": product_id, "first": first},
             )
         return tuple(CoPurchase(product_id=str(r.product_id), orders=int(r.orders)) for r in rows)

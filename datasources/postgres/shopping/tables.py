@@ -1,4 +1,4 @@
-"""SQLAlchemy Core tables of revision 0002_shopping (and 0001's idempotency_records).
+"""SQLAlchemy Core tables of the shopping revisions (0002_shopping on; 0001's idempotency_records).
 
 The migrations are the source of truth for the schema; these declarations only describe the
 columns the adapters read and write (no constraints, no ``create_all``).

@@ -15,6 +15,7 @@ from datasources.postgres.migrate import (
     current_revision_async,
     head_revision,
 )
+from datasources.postgres.shopping.orders import BOUGHT_TOGETHER_SQL
 from gateway.local_stack.scratch_databases import scratch_database
 from tests.integration.shopping.support import fetch
 
@@ -65,8 +66,8 @@ async def test_migrations_build_the_shopping_tables_at_head(database_url):
     revision = await current_revision_async(database_url)
     tables = await _tables(database_url)
 
-    # then it is at 0002_shopping with every shopping table beside 0001's
-    assert revision == "0002_shopping" == head_revision()
+    # then it is at head with every shopping table beside 0001's
+    assert revision == "0003_order_lines_by_product" == head_revision()
     assert tables == sorted(
         ["alembic_version", "customers", "idempotency_records", *SHOPPING_TABLES]
     )
@@ -201,5 +202,19 @@ async def test_downgrade_to_0001_removes_the_shopping_tables_and_upgrade_restore
     assert await _tables(empty_database) == ["alembic_version", "customers", "idempotency_records"]
 
     # and upgrading again rebuilds the shopping tables
-    assert await apply_migrations_async(empty_database) == "0002_shopping"
+    assert await apply_migrations_async(empty_database) == "0003_order_lines_by_product"
     assert set(SHOPPING_TABLES) <= set(await _tables(empty_database))
+
+
+async def test_bought_together_finds_the_product_lines_through_their_index(database_url):
+    # given the migrated schema, with sequential scans priced out of the planner's choice
+    query = BOUGHT_TOGETHER_SQL.replace(":product", "'demo-harbor-sofa'").replace(":first", "8")
+    connection = await asyncpg.connect(database_url)
+    try:
+        await connection.execute("SET enable_seqscan = off")
+        # when the "bought together" query is planned
+        plan = await connection.fetchval(f"EXPLAIN (FORMAT JSON) {query}")
+    finally:
+        await connection.close()
+    # then the lines of the product are read through ix_order_lines_product
+    assert "ix_order_lines_product" in plan
