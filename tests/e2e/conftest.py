@@ -16,6 +16,7 @@ import httpx
 import pytest
 import uvicorn
 
+from datasources.ports import EventBus
 from gateway import seed
 from gateway.app import create_app
 from gateway.auth import API_KEY_HEADER
@@ -40,7 +41,7 @@ class RestartableGateway:
     gives open streams ``grace_seconds`` before their connections are cut. It keeps a search
     index of its own, apart from any other gateway on the same settings."""
 
-    def __init__(self, settings: Settings, grace_seconds: float = 0.5) -> None:
+    def __init__(self, settings: Settings, grace_seconds: int = 1) -> None:
         index = SEARCH_ROOT / f"restartable-{uuid.uuid4().hex[:8]}"
         self.settings = settings.model_copy(update={"search_index_dir": index})
         self.port = free_port()
@@ -137,6 +138,8 @@ class Storefront:
     url: str
     moto_url: str
     settings: Settings
+    events: EventBus
+    """The gateway's event bus (its subscribers are counted by the live tests)."""
 
 
 @pytest.fixture(scope="module")
@@ -183,6 +186,8 @@ async def storefront(
         await asyncio.to_thread(_wait_started, server)
         url = f"http://127.0.0.1:{port}"
         await _wait_indexed(url, settings.api_keys[0].get_secret_value())
-        yield Storefront(url=url, moto_url=moto.endpoint_url, settings=settings)
+        yield Storefront(
+            url=url, moto_url=moto.endpoint_url, settings=settings, events=services.events
+        )
         server.should_exit = True
         await asyncio.to_thread(thread.join, 10)
