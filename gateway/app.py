@@ -8,7 +8,6 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -17,7 +16,6 @@ from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from fastapi import FastAPI, Request, Response, WebSocket
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse
-from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
@@ -65,6 +63,7 @@ from gateway.http_caching import (
 from gateway.http_hardening import BodySizeLimit, SecurityHeaders, graphiql_csp
 from gateway.limits import DocumentLimits, document_limits_rule
 from gateway.metrics import DataSourceCalls
+from gateway.operation_kind import is_query, request_timeout
 from gateway.origin_verify import OriginVerify
 from gateway.payment_webhooks import CallbackReader, mount_payment_webhooks, vitrine_signed_reader
 from gateway.persisted_queries import (
@@ -77,6 +76,7 @@ from gateway.readiness import check_readiness, dependencies
 from gateway.response_cache import ResponseCache, response_key
 from gateway.search_indexing import search_indexing
 from gateway.settings import LOCAL_API_KEY, PaymentProviderName, Profile, Settings
+from gateway.sse import ServerSentEvents, mount_event_streams, wants_event_stream
 from gateway.tracing import TRACE_HEADER, current_trace_id
 from gateway.websockets import (
     TOO_MANY_CONNECTIONS_CLOSE_CODE,
@@ -140,42 +140,12 @@ def schema_extensions(settings: Settings, rate_limiter: RateLimiter | None = Non
     return extensions
 
 
-class RequestTimeout(Exception):
-    """The operation ran past VITRINE_REQUEST_TIMEOUT_SECONDS and was cancelled."""
-
-    def graphql_error(self) -> GraphQLError:
-        """The error as the client sees it."""
-        return GraphQLError(
-            str(self), extensions={"errorType": "RequestTimeout", "code": "REQUEST_TIMEOUT"}
-        )
-
-
-@lru_cache(maxsize=512)
-def _operation_kind(
-    document: str, operation_name: str | None, max_tokens: int
-) -> OperationType | None:
-    try:
-        operation = get_operation_ast(parse(document, max_tokens=max_tokens), operation_name)
-    except GraphQLError:
-        return None
-    return None if operation is None else operation.operation
-
-
-def is_query(request_data: GraphQLRequestData, max_tokens: int) -> bool:
-    """Whether the request runs a query: only reads are cut off by the request timeout, since
-    a mutation stopped half-way could leave a payment taken and its order unwritten (its
-    retry with the same idempotency key is the client's way out instead)."""
-    if request_data.query is None:
-        return False
-    kind = _operation_kind(request_data.query, request_data.operation_name, max_tokens)
-    return kind is OperationType.QUERY
-
-
 class VitrineGraphQLRouter(GraphQLRouter[RequestContext, None]):
     """Strawberry's router with GraphiQL served from local assets, persisted queries, a
-    per-operation timeout, HTTP caching headers (ETag, 304) on GET, and subscription
+    per-operation timeout, HTTP caching headers (ETag, 304) on GET, subscription
     WebSockets (graphql-transport-ws and graphql-ws) authenticated at ``connection_init``
-    with a per-identity connection limit."""
+    with a per-identity connection limit, and a POST that accepts only
+    ``text/event-stream`` handed to the Server-Sent Events transport (gateway/sse.py)."""
 
     websocket_adapter_class = ClosingSafeWebSocketAdapter
     graphql_ws_handler_class = LegacyGraphQLWSHandler
@@ -192,9 +162,11 @@ class VitrineGraphQLRouter(GraphQLRouter[RequestContext, None]):
         response_cache: ResponseCache | None = None,
         ws_identify: Identify | None = None,
         ws_limiter: ConnectionLimiter | None = None,
+        event_streams: ServerSentEvents | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self._event_streams = event_streams
         self._ws_identify = ws_identify
         self._ws_limiter = ws_limiter
         self._page = graphiql_page.render_page(default_headers)
@@ -266,10 +238,7 @@ class VitrineGraphQLRouter(GraphQLRouter[RequestContext, None]):
                 )
         except TimeoutError:
             log.warning("request_timeout", seconds=self._timeout_seconds)
-            timeout = RequestTimeout(
-                f"The operation ran longer than the limit of {self._timeout_seconds} seconds "
-                "and was cancelled."
-            )
+            timeout = request_timeout(self._timeout_seconds)
             return ExecutionResult(data=None, errors=[timeout.graphql_error()])
         except HTTPException as error:
             if isinstance(error.__cause__, InvalidOperationTypeError):
@@ -358,6 +327,13 @@ class VitrineGraphQLRouter(GraphQLRouter[RequestContext, None]):
                 slot = getattr(context, "connection_slot", None)
                 if slot is not None and self._ws_limiter is not None:
                     self._ws_limiter.release(slot)
+        if (
+            self._event_streams is not None
+            and isinstance(request, Request)
+            and request.method == "POST"
+            and wants_event_stream(request.headers.get("accept"))
+        ):
+            return await self._event_streams.handle(request, context)
         response = await super().run(request, context, root_value)
         if not isinstance(request, Request) or request.scope["type"] != "http":
             return response
@@ -480,14 +456,27 @@ def create_app(settings: Settings, services: Services, *, check_on_start: bool =
         if services.responses is None
         else ResponseCache(services.responses, float(settings.http_cache_max_age_seconds))
     )
+    get_context = context_getter_for(settings, services.data_sources(), services.tokens)
+    persisted = persisted_queries(settings, services.cache)
+    limiter = ConnectionLimiter(settings.ws_max_connections_per_identity)
+    event_streams = ServerSentEvents(
+        schema,
+        limiter=limiter,
+        persisted=persisted,
+        keep_alive_seconds=settings.sse_keep_alive_seconds,
+        send_timeout_seconds=settings.sse_send_timeout_seconds,
+        timeout_seconds=settings.request_timeout_seconds,
+        max_tokens=settings.max_tokens,
+        suggestions=settings.suggestions_enabled(),
+    )
     router = VitrineGraphQLRouter(
         schema,
-        context_getter=context_getter_for(settings, services.data_sources(), services.tokens),
+        context_getter=get_context,
         graphql_ide="graphiql" if settings.graphiql else None,
         allow_queries_via_get=True,
         default_headers=default_headers,
         suggestions=settings.suggestions_enabled(),
-        persisted=persisted_queries(settings, services.cache),
+        persisted=persisted,
         timeout_seconds=settings.request_timeout_seconds,
         max_tokens=settings.max_tokens,
         cache_rules=CacheRules(
@@ -500,10 +489,12 @@ def create_app(settings: Settings, services: Services, *, check_on_start: bool =
         keep_alive_interval=settings.ws_keep_alive_seconds,
         connection_init_wait_timeout=timedelta(seconds=settings.ws_connection_init_timeout_seconds),
         ws_identify=lambda headers: identify(headers, api_keys, services.tokens),
-        ws_limiter=ConnectionLimiter(settings.ws_max_connections_per_identity),
+        ws_limiter=limiter,
+        event_streams=event_streams,
     )
     app.state.response_cache = response_cache
-    app.state.ws_limiter = router._ws_limiter
+    app.state.ws_limiter = limiter
+    mount_event_streams(app, event_streams, get_context)
     app.include_router(router, prefix="/graphql")
     mount_payment_webhooks(app, services.shopping, webhook_readers(settings), services.events)
     if settings.graphiql:

@@ -326,6 +326,15 @@ class Settings(BaseSettings):
         default=15.0, gt=0, le=300, validation_alias="VITRINE_WS_KEEP_ALIVE_SECONDS"
     )
     """Interval of keep-alive messages on subscription WebSockets (graphql-ws ``ka``)."""
+    sse_keep_alive_seconds: float = Field(
+        default=15.0, gt=0, le=300, validation_alias="VITRINE_SSE_KEEP_ALIVE_SECONDS"
+    )
+    """Interval of keep-alive comments on Server-Sent Events streams (``/graphql/stream``)."""
+    sse_send_timeout_seconds: float = Field(
+        default=30.0, gt=0, le=600, validation_alias="VITRINE_SSE_SEND_TIMEOUT_SECONDS"
+    )
+    """How long one write to a Server-Sent Events client may wait (the client reads nothing);
+    then its stream is dropped and its subscription ended."""
     max_body_bytes: int = Field(default=262_144, ge=1024, validation_alias="VITRINE_MAX_BODY_BYTES")
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, validation_alias="VITRINE_CORS_ORIGINS"

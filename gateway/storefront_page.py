@@ -1,7 +1,8 @@
 """The reference storefront (client_examples/web) served by the gateway at ``/storefront``.
 
 Everything comes from this machine: the page and its ES modules, model-viewer and three.js's
-decoders from the npm packages installed by ``make install``, and the GraphQL operations
+decoders and graphql-ws's browser client (live updates over graphql-transport-ws) from the npm
+packages installed by ``make install``, and the GraphQL operations
 read as text from client_examples/operations (the page sends only those, so the contract
 tests cover what it sends). ``/storefront/config.json`` tells the page where the API and the
 Cognito user pool are.
@@ -35,6 +36,8 @@ VENDOR_FILES = {
     "draco/draco_wasm_wrapper.js": "three/examples/jsm/libs/draco/draco_wasm_wrapper.js",
     "basis/basis_transcoder.js": "three/examples/jsm/libs/basis/basis_transcoder.js",
     "basis/basis_transcoder.wasm": "three/examples/jsm/libs/basis/basis_transcoder.wasm",
+    # the UMD build: one file, defines globalThis.graphqlWs (src/live.js imports it)
+    "graphql-ws.js": "graphql-ws/umd/graphql-ws.min.js",
 }
 MEDIA_TYPES = {".js": "text/javascript", ".wasm": "application/wasm"}
 AMAZON_ORIGINS = "https://*.amazonaws.com"

@@ -123,6 +123,10 @@ class InProcessEventBus:
         """Streams currently subscribed."""
         return len(self._streams)
 
+    def subscribers_of(self, topic: Topic) -> int:
+        """Streams currently subscribed to ``topic``."""
+        return sum(1 for stream in self._streams if topic in stream.topics)
+
     def listen(self) -> None:
         """Nothing to receive: every publisher lives in this process."""
 

@@ -99,6 +99,10 @@ class RedisEventBus:
         """Local streams currently subscribed."""
         return self._local.subscriber_count
 
+    def subscribers_of(self, topic: Topic) -> int:
+        """Local streams currently subscribed to ``topic``."""
+        return self._local.subscribers_of(topic)
+
     def listen(self) -> None:
         """Start the listener task if it is not running (returns at once)."""
         if self._listener is None or self._listener.done():

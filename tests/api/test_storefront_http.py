@@ -90,6 +90,7 @@ async def test_only_published_operations_and_vendor_files_are_served(
     unknown = await http.get("/storefront/operations/DropTables.graphql")
     viewer = await http.get("/storefront/vendor/model-viewer.min.js")
     decoder = await http.get("/storefront/vendor/meshopt_decoder.js")
+    live = await http.get("/storefront/vendor/graphql-ws.js")
     unpublished = await http.get("/storefront/vendor/three/package.json")
     escape = await http.get("/storefront/vendor/..%2F..%2Fpackage.json")
     assert operation.status_code == 200
@@ -101,6 +102,8 @@ async def test_only_published_operations_and_vendor_files_are_served(
     assert "ModelViewerElement" in viewer.text
     assert decoder.status_code == 200
     assert "MeshoptDecoder" in decoder.text
+    assert live.status_code == 200
+    assert "graphql-transport-ws" in live.text
     assert unpublished.status_code == 404
     assert escape.status_code == 404
 

@@ -16,6 +16,7 @@ import httpx
 import pytest
 import uvicorn
 
+from datasources.ports import EventBus
 from gateway import seed
 from gateway.app import create_app
 from gateway.auth import API_KEY_HEADER
@@ -25,13 +26,62 @@ from gateway.local_cognito import create_demo_pool
 from gateway.local_stack.scratch_databases import scratch_database
 from gateway.settings import Settings
 from tests.api.conftest import load_catalog
-from tests.conftest import make_settings
+from tests.conftest import SEARCH_ROOT, make_settings
 from tests.support.moto_process import MotoProcess, free_port
 
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # a sofa with three velvet variants; 3 vases in stock; two more sofas & chairs for search facets
 SHOWN = ("harbor-sofa", "amber-bud-vase", "nook-loveseat", "lounge-armchair")
+
+
+class RestartableGateway:
+    """A gateway over ``settings`` on one loopback port that can be stopped and started again,
+    as a deploy restarts it: each start builds its own services (and event bus), each stop
+    gives open streams ``grace_seconds`` before their connections are cut. It keeps a search
+    index of its own, apart from any other gateway on the same settings."""
+
+    def __init__(self, settings: Settings, grace_seconds: int = 1) -> None:
+        index = SEARCH_ROOT / f"restartable-{uuid.uuid4().hex[:8]}"
+        self.settings = settings.model_copy(update={"search_index_dir": index})
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.services: Services | None = None
+        self._grace = grace_seconds
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def subscribers(self) -> int:
+        """Subscribers on the running gateway's event bus."""
+        assert self.services is not None
+        count: int = self.services.events.subscriber_count  # type: ignore[attr-defined]
+        return count
+
+    async def start(self) -> None:
+        """Serve on the port (again)."""
+        self.services = build_services(self.settings)
+        app = create_app(self.settings, self.services)
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            timeout_graceful_shutdown=self._grace,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        await asyncio.to_thread(_wait_started, self._server)
+        assert self._server.started, "the gateway did not start"
+
+    async def stop(self) -> None:
+        """Stop serving: open connections are cut after the grace period."""
+        assert self._server is not None
+        assert self._thread is not None
+        self._server.should_exit = True
+        await asyncio.to_thread(self._thread.join, 20)
+        assert not self._thread.is_alive(), "the gateway did not stop"
 
 
 def _wait_started(server: uvicorn.Server, timeout: float = 20) -> None:
@@ -88,6 +138,8 @@ class Storefront:
     url: str
     moto_url: str
     settings: Settings
+    events: EventBus
+    """The gateway's event bus (its subscribers are counted by the live tests)."""
 
 
 @pytest.fixture(scope="module")
@@ -134,6 +186,8 @@ async def storefront(
         await asyncio.to_thread(_wait_started, server)
         url = f"http://127.0.0.1:{port}"
         await _wait_indexed(url, settings.api_keys[0].get_secret_value())
-        yield Storefront(url=url, moto_url=moto.endpoint_url, settings=settings)
+        yield Storefront(
+            url=url, moto_url=moto.endpoint_url, settings=settings, events=services.events
+        )
         server.should_exit = True
         await asyncio.to_thread(thread.join, 10)

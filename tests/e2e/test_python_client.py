@@ -6,14 +6,21 @@ import asyncio
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 import trimesh
 
+from client_examples.python.buy import buy, cognito_sign_in, storefront_cognito
+from client_examples.python.client import Vitrine
 from gateway.bootstrap import build_services
+from gateway.local_cognito import demo_user
 from gateway.worker_cli import build_worker
-from tests.e2e.conftest import Storefront
+from tests.e2e.conftest import RestartableGateway, Storefront
+from tests.support.shopping_api import ORDER_FULFILL
 
 pytestmark = pytest.mark.integration
 
@@ -182,3 +189,164 @@ async def test_upload_of_a_broken_model_reports_the_failed_check(
     assert result.stderr == (
         f"Job {job_id} FAILED: glb-container: unsupported GLB version 0, expected 2 (header)\n"
     )
+
+
+# --- subscribe.py: following an order live, through restarts ------------------------------
+
+
+def _sign_in(storefront: Storefront, role: str) -> str:
+    """An access token of the demo user playing ``role``, from the local Cognito pool."""
+    with Vitrine(endpoint=f"{storefront.url}/graphql") as client:
+        pool = storefront_cognito(client)
+    user = demo_user(role)
+    return cognito_sign_in(pool["endpoint"], pool["clientId"], user.username, user.password)
+
+
+def _paid_order(endpoint: str, shopper_token: str) -> dict[str, Any]:
+    """A paid order of the demo shopper (a loveseat, of which there are plenty)."""
+    with Vitrine(endpoint=endpoint) as client:
+        order = buy(client, "nook-loveseat", None, shopper_token, "pm_card_visa")
+    assert order["__typename"] == "Order", order
+    assert order["status"] == "PAID"
+    return order
+
+
+async def _fulfil(url: str, order_id: str, admin_token: str) -> None:
+    async with httpx.AsyncClient(timeout=30) as http:
+        response = await http.post(
+            f"{url}/graphql",
+            json={"query": ORDER_FULFILL, "variables": {"id": order_id, "key": uuid.uuid4().hex}},
+            headers={"authorization": f"Bearer {admin_token}"},
+        )
+    body = response.json()
+    assert "errors" not in body, body
+    assert body["data"]["orderFulfill"]["__typename"] == "OrderFulfillSuccess"
+
+
+async def _follow(url: str, order_id: str, token: str, transport: str) -> Any:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "client_examples.python.subscribe",
+        "--endpoint",
+        f"{url}/graphql",
+        "--order",
+        order_id,
+        "--token",
+        token,
+        "--transport",
+        transport,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def _line(process: Any) -> str:
+    async with asyncio.timeout(60):
+        line: bytes = await process.stdout.readline()
+    return line.decode().rstrip("\n")
+
+
+async def _finished(process: Any) -> tuple[int, list[str], str]:
+    """The exit code, the rest of stdout's lines and stderr, once it exits (bounded)."""
+    try:
+        async with asyncio.timeout(60):
+            out, err = await process.communicate()
+    except TimeoutError:
+        process.kill()
+        out, err = await process.communicate()
+        pytest.fail(f"subscribe.py did not finish: {out.decode()} {err.decode()}")
+    return process.returncode, out.decode().splitlines(), err.decode()
+
+
+async def _subscribed(gateway: RestartableGateway, count: int) -> None:
+    """Wait until the gateway's bus has ``count`` subscribers (bounded)."""
+    async with asyncio.timeout(30):
+        # Counts, not time: the bus reports its subscribers, it has no event to wait on.
+        while gateway.subscribers < count:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+async def restartable(storefront: Storefront) -> Any:
+    gateway = RestartableGateway(storefront.settings)
+    await gateway.start()
+    yield gateway
+    await gateway.stop()
+
+
+async def test_subscribe_over_sse_resubscribes_after_a_restart_and_prints_the_move(
+    storefront: Storefront, restartable: RestartableGateway
+) -> None:
+    # given the demo shopper's paid order, followed by subscribe.py over Server-Sent Events
+    shopper, admin = await asyncio.gather(
+        asyncio.to_thread(_sign_in, storefront, "shopper"),
+        asyncio.to_thread(_sign_in, storefront, "admin"),
+    )
+    order = await asyncio.to_thread(_paid_order, f"{restartable.url}/graphql", shopper)
+    before = restartable.subscribers
+    process = await _follow(restartable.url, order["id"], shopper, "sse")
+    first = await _line(process)
+    await _subscribed(restartable, before + 1)
+
+    # when the gateway restarts under it, and the merchant then fulfils the order
+    await restartable.stop()
+    await restartable.start()
+    await _subscribed(restartable, before + 1)
+    await _fulfil(restartable.url, order["id"], admin)
+    code, rest, err = await _finished(process)
+
+    # then the script reconnected, resubscribed and printed the move, then stopped at it
+    assert first == f"Order {order['number']}: PAID"
+    assert rest == [f"Order {order['number']}: FULFILLED (was PAID)"]
+    assert code == 0, err
+    notes = err.splitlines()
+    assert all(note.startswith("reconnecting in ") for note in notes), err
+    assert notes[0].endswith("the event stream broke (RemoteProtocolError)")
+
+
+async def test_subscribe_over_websockets_reads_a_move_it_missed_while_disconnected(
+    storefront: Storefront, restartable: RestartableGateway
+) -> None:
+    # given the shopper's paid order, followed by subscribe.py over graphql-transport-ws
+    shopper, admin = await asyncio.gather(
+        asyncio.to_thread(_sign_in, storefront, "shopper"),
+        asyncio.to_thread(_sign_in, storefront, "admin"),
+    )
+    order = await asyncio.to_thread(_paid_order, f"{restartable.url}/graphql", shopper)
+    before = restartable.subscribers
+    process = await _follow(restartable.url, order["id"], shopper, "ws")
+    first = await _line(process)
+    await _subscribed(restartable, before + 1)
+
+    # when its gateway is down while the order is fulfilled through another gateway
+    await restartable.stop()
+    await _fulfil(storefront.url, order["id"], admin)
+    await restartable.start()
+    code, rest, err = await _finished(process)
+
+    # then, back online, it read the order's status and stopped at the final one
+    assert first == f"Order {order['number']}: PAID"
+    assert rest == [f"Order {order['number']}: FULFILLED"]
+    assert code == 0, err
+    notes = err.splitlines()
+    assert all(note.startswith("reconnecting in ") for note in notes), err
+    assert ": the WebSocket closed (" in notes[0]
+
+
+async def test_subscribe_with_a_bad_token_says_why_and_fails(storefront: Storefront) -> None:
+    process = await _follow(storefront.url, "T3JkZXI6bm9uZQ==", "forged-token", "sse")
+    code, out, err = await _finished(process)
+    assert (code, out) == (1, [])
+    assert err.startswith("401: ")
+    assert err.rstrip().endswith("(UnauthorizedException)")
+
+
+async def test_subscribe_to_someone_elses_order_is_not_found(storefront: Storefront) -> None:
+    shopper = await asyncio.to_thread(_sign_in, storefront, "shopper")
+    process = await _follow(storefront.url, "T3JkZXI6bm9uZQ==", shopper, "sse")
+    code, out, err = await _finished(process)
+    assert (code, out) == (1, [])
+    assert err == "NOT_FOUND: no order T3JkZXI6bm9uZQ== for this shopper\n"

@@ -24,7 +24,8 @@ export class ApiError extends Error {
   }
 }
 
-async function operationText(name) {
+/** The text of operation `name` from client_examples/operations (fetched once). */
+export async function operationText(name) {
   if (!operations.has(name)) {
     operations.set(
       name,

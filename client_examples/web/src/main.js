@@ -1,15 +1,18 @@
 // The storefront's pages (hash routes): listing, product, cart and checkout, sign-in, order;
-// search (the header's box and #/search) lives in search.js.
-// Subscriptions (issue 6) plug in on the order page: see `renderOrder`.
+// search (the header's box and #/search) lives in search.js. A page may follow live updates
+// (live.js): its `startLive()` runs once it is shown, and everything it subscribed to ends
+// when the shopper moves on.
 
 import { ApiError, config as pageConfig, execute, idempotencyKey, money } from "./api.js";
 import { mountSearchBox, renderSearch } from "./search.js";
+import { live, stopAll } from "./live.js";
 import { auth, cart, credentials, signIn } from "./session.js";
 import { h, problem, productCard } from "./ui.js";
 import { createViewer, showVariant, variantFor, webglAvailable } from "./viewer.js";
 
 const view = document.getElementById("view");
 const notice = document.getElementById("notice");
+const LOW_STOCK = 5; // the catalog's low-stock threshold (StockRecord.low_stock_threshold)
 
 function showNotice(text) {
   notice.textContent = text;
@@ -127,14 +130,26 @@ async function renderProduct(slug) {
   const asset = product.assets[0];
   const status = h("div", { id: "cart-status" });
   const price = h("p", { class: "price" });
+  const stock = h("p", { id: "stock", class: "stock" });
   const addButton = h("button", { id: "add-to-cart", type: "button" }, "Add to cart");
   let chosen = product.variants.find((v) => v.availability !== "OUT_OF_STOCK") || product.variants[0];
   const viewer = asset ? createViewer(asset, `${product.name}, 3D model`) : null;
   if (viewer) viewer.dataset.webgl = webglAvailable() ? "yes" : "no";
 
+  const showStock = () => {
+    const left = chosen.quantityAvailable;
+    stock.dataset.sku = chosen.sku;
+    stock.dataset.availability = chosen.availability;
+    stock.dataset.available = left ?? "";
+    if (chosen.availability === "OUT_OF_STOCK") stock.textContent = "Out of stock";
+    else if (left == null) stock.textContent = "";
+    else if (chosen.availability === "LOW_STOCK") stock.textContent = `Only ${left} left`;
+    else stock.textContent = `${left} in stock`;
+  };
   const choose = (variant) => {
     chosen = variant;
     price.textContent = money(variant.price);
+    showStock();
     const out = variant.availability === "OUT_OF_STOCK";
     addButton.disabled = out;
     status.replaceChildren(out ? problem("OUT_OF_STOCK", `${variant.title} is out of stock.`) : "");
@@ -165,6 +180,7 @@ async function renderProduct(slug) {
       h("h1", {}, product.name),
       h("p", { class: "brand" }, product.brand),
       price,
+      stock,
       picker,
       addButton,
       status,
@@ -172,6 +188,36 @@ async function renderProduct(slug) {
     ),
   );
   choose(chosen);
+  // Stock moves while the shopper looks (other shoppers buy): one subscription per variant.
+  const restock = (sku, available) => {
+    const variant = product.variants.find((v) => v.sku === sku);
+    if (!variant || variant.availability === "PREORDER") return;
+    variant.quantityAvailable = available;
+    if (available <= 0) variant.availability = "OUT_OF_STOCK";
+    else variant.availability = available <= LOW_STOCK ? "LOW_STOCK" : "IN_STOCK";
+    picker.querySelector(`button[data-sku="${CSS.escape(sku)}"]`).dataset.availability = variant.availability;
+    if (variant === chosen) {
+      showStock();
+      addButton.disabled = variant.availability === "OUT_OF_STOCK";
+    }
+  };
+  // After a reconnection, one read of the product catches up every variant.
+  let catchingUp = null;
+  const catchUp = () =>
+    (catchingUp ??= execute("ProductPage", { slug })
+      .then(({ product: fresh }) => {
+        for (const v of fresh?.variants || []) if (v.quantityAvailable != null) restock(v.sku, v.quantityAvailable);
+      })
+      .finally(() => (catchingUp = null)));
+  page.startLive = () => {
+    for (const variant of product.variants) {
+      live("OnInventoryChanged", { sku: variant.sku }, {
+        onData: (data) => restock(data.onInventoryChanged.sku, data.onInventoryChanged.available),
+        resync: catchUp,
+        onProblem: (error) => status.replaceChildren(failure(error)),
+      });
+    }
+  };
   return page;
 }
 
@@ -296,22 +342,39 @@ async function renderOrder(id) {
   if (!auth.get()) return problem("SIGN_IN", "Sign in to see your order.", h("a", { href: "#/signin", class: "button" }, "Sign in"));
   const { order } = await execute("Order", { id }, credentials());
   if (!order) return problem("NOT_FOUND", "There is no such order in your account.");
-  // Subscriptions (issue 6) plug in here: subscribe to the order's status over
-  // graphql-transport-ws and update #order-status when it changes.
-  return h(
+  const status = h("strong", { id: "order-status", dataset: { status: order.status } }, order.status);
+  const liveProblem = h("div", { id: "order-live" });
+  const show = (value) => {
+    status.textContent = value;
+    status.dataset.status = value;
+  };
+  const page = h(
     "section",
     { class: "order", dataset: { number: order.number } },
     h("h1", {}, `Thank you! Order ${order.number}`),
-    h("p", {}, "Status: ", h("strong", { id: "order-status" }, order.status)),
+    h("p", {}, "Status: ", status),
+    liveProblem,
     h("table", {}, h("tbody", {}, order.lines.map((l) => h("tr", {}, h("td", {}, l.product?.name || l.sku), h("td", {}, String(l.quantity)), h("td", {}, money(l.total)))))),
     h("p", { class: "total" }, `Paid ${money(order.totals.total)}`),
   );
+  // The status follows the order live (the merchant fulfils, cancels or refunds it).
+  page.startLive = () =>
+    live("OnOrderStatusChanged", { orderId: id }, {
+      onData: (data) => show(data.onOrderStatusChanged.status),
+      resync: async () => {
+        const fresh = (await execute("Order", { id }, credentials())).order;
+        if (fresh) show(fresh.status);
+      },
+      onProblem: (error) => liveProblem.replaceChildren(failure(error)),
+    });
+  return page;
 }
 
 let navigation = 0;
 
 async function route() {
   const ticket = ++navigation; // a slower earlier page must not replace a later one
+  stopAll();
   showNotice("");
   const [path, query = ""] = location.hash.replace(/^#/, "").split("?");
   const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
@@ -328,7 +391,9 @@ async function route() {
   } catch (error) {
     page = failure(error);
   }
-  if (ticket === navigation) view.replaceChildren(page);
+  if (ticket !== navigation) return;
+  view.replaceChildren(page);
+  page.startLive?.();
 }
 
 document.getElementById("signout").addEventListener("click", () => {

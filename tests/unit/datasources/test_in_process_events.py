@@ -77,3 +77,18 @@ async def test_interrupt_all_wakes_a_waiting_reader_with_a_typed_error() -> None
         await waiting
     assert ended == 1
     assert bus.subscriber_count == 0
+
+
+async def test_subscribers_are_counted_per_topic() -> None:
+    # given subscribers to orders, to stock, and to both
+    bus = InProcessEventBus()
+    async with (
+        bus.subscribe([Topic.ORDER_STATUS_CHANGED]),
+        bus.subscribe([Topic.INVENTORY_CHANGED]),
+        bus.subscribe([Topic.ORDER_STATUS_CHANGED, Topic.INVENTORY_CHANGED]),
+    ):
+        # when they are counted per topic
+        counts = [bus.subscribers_of(t) for t in (Topic.ORDER_STATUS_CHANGED, Topic.CART_CHANGED)]
+    # then each counts the streams that listen to it, and none once they are gone
+    assert counts == [2, 0]
+    assert bus.subscribers_of(Topic.ORDER_STATUS_CHANGED) == 0

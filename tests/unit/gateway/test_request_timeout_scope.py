@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from strawberry.http import GraphQLRequestData
 
-from gateway.app import is_query
+from gateway.operation_kind import is_query
 
 TWO_OPERATIONS = "query Read { categories { id } } mutation Write { cartCreate { __typename } }"
 
