@@ -39,7 +39,7 @@ from gateway.auth import (
     cart_token,
     identify,
 )
-from gateway.background import availability_projection, in_background
+from gateway.background import availability_projection, in_background, local_ingest_worker
 from gateway.bootstrap import Services, check_services
 from gateway.cache_invalidation import cache_invalidation
 from gateway.cognito import SigningKeysUnavailable
@@ -430,6 +430,7 @@ def create_app(settings: Settings, services: Services, *, check_on_start: bool =
                     settings.cdn_invalidation_paths,
                     settings.cdn_invalidation_interval_seconds,
                 ) as invalidation,
+                local_ingest_worker(settings, services),
             ):
                 app.state.cache_invalidation = invalidation
                 yield

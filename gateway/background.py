@@ -5,12 +5,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
 from datasources.ports import Catalog, EventBus, Inventory
 from datasources.projections.availability import AvailabilityProjection
+
+if TYPE_CHECKING:
+    from gateway.bootstrap import Services
+    from gateway.settings import Settings
+    from render_jobs.worker import IngestWorker
+
+WORKER_SHUTDOWN_MARGIN_SECONDS = 35.0
+"""Beyond the long poll's wait: a running job's shutdown grace (30 s) and a little more."""
 
 log = structlog.get_logger("vitrine.background")
 
@@ -47,3 +55,31 @@ def availability_projection(
     if inventory is None:
         return None
     return AvailabilityProjection(catalog, inventory, events).run()
+
+
+@contextlib.asynccontextmanager
+async def local_ingest_worker(
+    settings: Settings, services: Services
+) -> AsyncIterator[IngestWorker | None]:
+    """``vitrine worker`` inside this process for the block when ``settings.local_worker`` is
+    on (the local stack); on exit it is stopped the way SIGTERM stops it, not cancelled, so
+    a long poll in flight hands its messages back and a running job finishes or is released."""
+    if not settings.local_worker or services.ingest is None:
+        yield None
+        return
+    from gateway.worker_cli import build_worker  # the render stack loads only when it runs
+
+    worker = build_worker(settings, services)
+    task = asyncio.create_task(_guarded("ingest-worker", worker.run()), name="ingest-worker")
+    log.info("local_ingest_worker_started", concurrency=worker.config.concurrency)
+    try:
+        yield worker
+    finally:
+        worker.stop()
+        try:
+            await asyncio.wait_for(
+                task, settings.worker_wait_seconds + WORKER_SHUTDOWN_MARGIN_SECONDS
+            )
+        except TimeoutError:
+            log.warning("local_ingest_worker_stop_timed_out")
+        worker.close()

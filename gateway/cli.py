@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import signal
 import sys
@@ -156,7 +157,11 @@ def serve(
                 "PostgreSQL": repr_url(run.endpoints.database_url),
                 **_cognito_lines(run.cognito),
             }
-            _serve(_settings(**overrides), seed=seed, extra=extra, create_resources=True)
+            # An upload must complete on the local stack: run the worker in this process
+            # unless VITRINE_LOCAL_WORKER says otherwise.
+            worker = {"VITRINE_LOCAL_WORKER": os.environ.get("VITRINE_LOCAL_WORKER", "true")}
+            settings = _settings(**overrides, **worker)
+            _serve(settings, seed=seed, extra=extra, create_resources=True)
     except (LocalStackError, StartupCheckFailed) as error:
         raise _fail(str(error)) from error
 

@@ -115,6 +115,9 @@ class Settings(BaseSettings):
     worker_wait_seconds: int = Field(
         default=20, ge=0, le=20, validation_alias="VITRINE_WORKER_WAIT_SECONDS"
     )
+    local_worker: bool = Field(default=False, validation_alias="VITRINE_LOCAL_WORKER")
+    """Run the ingest/render worker inside the API process (``vitrine serve --local`` turns it
+    on, so that an upload completes with no second terminal); production runs workers apart."""
     worker_retry_delay_seconds: int = Field(
         default=30, ge=0, le=43_200, validation_alias="VITRINE_WORKER_RETRY_DELAY"
     )

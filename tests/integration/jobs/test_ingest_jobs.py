@@ -19,6 +19,7 @@ import pytest
 from datasources.events import Topic
 from datasources.job_records import IngestJobRecord, JobStatus
 from datasources.records import AssetFormat, ProductRecord
+from gateway.app import create_app
 from gateway.bootstrap import IngestServices, Services, build_services, provision
 from gateway.settings import Settings
 from gateway.worker_cli import build_worker
@@ -496,3 +497,44 @@ async def test_a_long_poll_cut_short_by_stop_hands_back_what_it_took(
     # then the worker ran nothing and the message is visible at once, not in 5 minutes
     assert worker.outcomes == []
     assert await _queue_depth(services) == 1
+
+
+async def test_the_local_stack_runs_a_worker_inside_the_gateway(
+    settings: Settings, product: ProductRecord, demo_glb: bytes
+) -> None:
+    # given the gateway app of the local stack (VITRINE_LOCAL_WORKER on), started
+    local = settings.model_copy(update={"local_worker": True, "worker_wait_seconds": 1})
+    services = build_services(local)
+    await provision(services)
+    app = create_app(local, services, check_on_start=False)
+    async with app.router.lifespan_context(app):
+        # when an admin uploads and finalizes a model, with no worker process anywhere
+        finalized = await _upload_and_finalize(_client(services), product, "riser.glb", demo_glb)
+        job_id = finalized["job"]["id"]
+        # then the job is run to SUCCEEDED by the gateway's own worker
+        for _ in range(600):
+            job = await _job(services, job_id)
+            if job.status.finished:
+                break
+            await asyncio.sleep(0.1)
+        assert (job.status, job.attempts) == (JobStatus.SUCCEEDED, 1)
+    # and stopping the app stopped the worker with nothing left in flight
+    try:
+        assert await _queue_depth(services) == 0
+    finally:
+        await services.close()
+
+
+async def test_the_gateway_runs_no_worker_unless_asked(
+    settings: Settings, services: Services, product: ProductRecord, demo_glb: bytes
+) -> None:
+    # given the gateway app with the default settings (production runs workers apart)
+    assert settings.local_worker is False
+    app = create_app(settings, services, check_on_start=False)
+    async with app.router.lifespan_context(app):
+        # when a model is uploaded and finalized
+        finalized = await _upload_and_finalize(_client(services), product, "riser.glb", demo_glb)
+        await asyncio.sleep(1.5)
+        # then its job waits in the queue for a worker
+        job = await _job(services, finalized["job"]["id"])
+        assert (job.status, job.attempts) == (JobStatus.QUEUED, 0)
