@@ -158,8 +158,15 @@ def serve(
                 **_cognito_lines(run.cognito),
             }
             # An upload must complete on the local stack: run the worker in this process
-            # unless VITRINE_LOCAL_WORKER says otherwise.
-            worker = {"VITRINE_LOCAL_WORKER": os.environ.get("VITRINE_LOCAL_WORKER", "true")}
+            # unless VITRINE_LOCAL_WORKER says otherwise, with short polls so that ctrl-C,
+            # which lets the poll in flight run out, stops at once.
+            worker = {
+                name: os.environ.get(name, default)
+                for name, default in (
+                    ("VITRINE_LOCAL_WORKER", "true"),
+                    ("VITRINE_WORKER_WAIT_SECONDS", "2"),
+                )
+            }
             settings = _settings(**overrides, **worker)
             _serve(settings, seed=seed, extra=extra, create_resources=True)
     except (LocalStackError, StartupCheckFailed) as error:

@@ -131,4 +131,6 @@ def test_serve_local_answers_then_ctrl_c_stops_everything() -> None:
     assert not _port_open(moto_port)
     assert not _port_open(pg_port)
     assert "DB schema revision  0003_order_lines_by_product" in log.read_text()
+    # and the local stack ran an ingest worker inside the gateway
+    assert "local_ingest_worker_started" in log.read_text()
     shutil.rmtree(tmp_path, ignore_errors=True)
