@@ -409,8 +409,13 @@ def render_checkout(bench: CheckoutBench) -> list[str]:
         "",
         f"On {bench.database}, a fresh database migrated to head; {bench.cores} cores shared by "
         f"the load generator, the server, PostgreSQL and moto; load average "
-        f"{bench.load_average:.2f} at the start (above 0.5, other processes disturbed the "
-        "figures, and the two HTTP flows may differ by noise alone).",
+        f"{bench.load_average:.2f} at the start"
+        + (
+            " (above 0.5: other processes disturbed the figures, and the two HTTP flows may "
+            "differ by noise alone)."
+            if bench.load_average > 0.5
+            else "; the machine-busy column shows the share of both cores in use."
+        ),
         "",
         "### Oversell check (data layer, random seeds)",
         "",
