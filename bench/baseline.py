@@ -33,7 +33,7 @@ import datasources.postgres.shopping.checkout as checkout_module
 import resolvers.checkout as checkout_resolvers
 from datasources.postgres.shopping.checkout import PostgresCheckout
 from datasources.postgres.shopping.db import Tx
-from datasources.postgres.shopping.inventory import ensure_available, merge_requests
+from datasources.postgres.shopping.stock_locks import ensure_available, merge_requests
 from datasources.shopping_records import CheckoutRequest, OrderRecord, StockLevel, StockRequest
 from gateway.bootstrap import Services
 from resolvers.context import AuthMode, Identity

@@ -72,6 +72,39 @@ class InsufficientStock(DataSourceError):
         self.available = available
 
 
+class StockBelowCommitted(DataSourceError):
+    """An adjustment would leave fewer units on hand than orders and carts hold (nothing
+    changed): ``committed`` = allocated + live reservations."""
+
+    error_type = "StockBelowCommitted"
+    code = "BELOW_COMMITTED"
+
+    def __init__(self, sku: str, on_hand: int, delta: int, committed: int) -> None:
+        super().__init__(
+            f"{sku} would have {on_hand + delta} on hand but {committed} are held by orders "
+            "and carts"
+        )
+        self.sku = sku
+        self.on_hand = on_hand
+        self.delta = delta
+        self.committed = committed
+
+    @property
+    def removable(self) -> int:
+        """Units that could still be taken off (those not held)."""
+        return max(self.on_hand - self.committed, 0)
+
+
+class StockNotTracked(NotFound):
+    """No stock row exists for ``sku`` (set its stock first)."""
+
+    error_type = "StockNotTracked"
+
+    def __init__(self, sku: str) -> None:
+        super().__init__(f"no stock is kept for SKU {sku}")
+        self.sku = sku
+
+
 class UnknownSku(DataSourceError):
     """A SKU that is not (or no longer) sold: unknown to the catalog, archived or unpriced."""
 

@@ -61,8 +61,11 @@ from datasources.shopping_records import (
     PaymentResult,
     PricedLine,
     ReservationRecord,
+    StockAdjustment,
+    StockAdjustmentRecord,
     StockLevel,
     StockRequest,
+    VoidOutcome,
 )
 
 
@@ -331,6 +334,24 @@ class Inventory(Protocol):
         """
         ...
 
+    async def adjust_stock(
+        self, adjustment: StockAdjustment
+    ) -> tuple[StockAdjustmentRecord, StockLevel]:
+        """Change the units on hand by ``adjustment.delta`` with an audit record; the record
+        and the level it left.
+
+        Locked like every stock writer. StockBelowCommitted (nothing changed) when fewer units
+        would remain than are allocated plus held by live reservations; StockNotTracked for a
+        SKU without stock; InvalidQuantity for a zero or too large delta.
+        """
+        ...
+
+    async def stock_adjustments(
+        self, sku: str, *, limit: int = 50
+    ) -> tuple[StockAdjustmentRecord, ...]:
+        """The newest ``limit`` adjustments of ``sku``, newest first."""
+        ...
+
     async def check(self) -> None:
         """Raise DataSourceUnavailable unless the database answers."""
         ...
@@ -580,6 +601,12 @@ class PaymentProvider(Protocol):
 
     async def refund(self, provider_ref: str, amount: Money, *, idempotency_key: str) -> None:
         """Refund a captured payment."""
+        ...
+
+    async def void(self, provider_ref: str, *, idempotency_key: str) -> VoidOutcome:
+        """Cancel an authorization that was not captured (VOIDED, also when it already was);
+        ALREADY_CAPTURED when the money was taken meanwhile. PaymentTimeout when the provider
+        does not answer, ValueError when it refuses for another reason."""
         ...
 
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from datasources.errors import InvalidQuantity
 from datasources.records import Money
 
 MIN_LINE_QUANTITY = 1
@@ -109,6 +110,23 @@ class PaymentStatus(StrEnum):
     REQUIRES_ACTION = "REQUIRES_ACTION"
     TIMED_OUT = "TIMED_OUT"
     REFUNDED = "REFUNDED"
+    VOIDED = "VOIDED"
+    """The authorization was cancelled with the provider before any capture."""
+
+
+OPEN_PAYMENTS: frozenset[PaymentStatus] = frozenset(
+    {PaymentStatus.AUTHORIZED, PaymentStatus.REQUIRES_ACTION}
+)
+"""Payments the provider still holds open: cancelling their order voids them first."""
+
+
+class VoidOutcome(StrEnum):
+    """What a payment provider answered to a void (cancel) of an authorization."""
+
+    VOIDED = "VOIDED"
+    """Cancelled: nothing will be captured."""
+    ALREADY_CAPTURED = "ALREADY_CAPTURED"
+    """Too late: the money was taken (refund it instead)."""
 
 
 class PaymentOutcome(StrEnum):
@@ -150,6 +168,54 @@ class StockLevel:
     def available(self) -> int:
         """Units a new reservation or order may still take (never below zero)."""
         return max(0, self.on_hand - self.allocated - self.reserved)
+
+
+class StockAdjustmentReason(StrEnum):
+    """Why a merchant changed the units on hand."""
+
+    RECEIVED = "RECEIVED"
+    RETURNED = "RETURNED"
+    DAMAGED = "DAMAGED"
+    LOST = "LOST"
+    COUNT_CORRECTION = "COUNT_CORRECTION"
+
+
+MAX_STOCK_ADJUSTMENT = 1_000_000
+"""The largest change of units on hand one adjustment may make, either way."""
+
+
+@dataclass(frozen=True, slots=True)
+class StockAdjustment:
+    """A merchant's change of a SKU's units on hand (``delta`` is never zero)."""
+
+    sku: str
+    delta: int
+    reason: StockAdjustmentReason
+    actor: str
+    note: str | None = None
+
+
+def check_adjustment(adjustment: StockAdjustment) -> None:
+    """InvalidQuantity unless ``delta`` is non-zero and within ±MAX_STOCK_ADJUSTMENT."""
+    if adjustment.delta == 0 or abs(adjustment.delta) > MAX_STOCK_ADJUSTMENT:
+        raise InvalidQuantity(
+            adjustment.sku, adjustment.delta, -MAX_STOCK_ADJUSTMENT, MAX_STOCK_ADJUSTMENT
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StockAdjustmentRecord:
+    """One audited change of units on hand, with the levels before and after."""
+
+    id: int
+    sku: str
+    delta: int
+    on_hand_before: int
+    on_hand_after: int
+    reason: StockAdjustmentReason
+    note: str | None
+    actor: str
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,10 +39,11 @@ from gateway.auth import (
     cart_token,
     identify,
 )
-from gateway.background import availability_projection, in_background, local_ingest_worker
+from gateway.background import local_ingest_worker
 from gateway.bootstrap import Services, check_services
 from gateway.cache_invalidation import cache_invalidation
 from gateway.cognito import SigningKeysUnavailable
+from gateway.consumers import api_process_consumers
 from gateway.context import (
     CredentialsUnverifiable,
     RejectedCredentials,
@@ -74,7 +75,6 @@ from gateway.persisted_queries import (
 )
 from gateway.readiness import check_readiness, dependencies
 from gateway.response_cache import ResponseCache, response_key
-from gateway.search_indexing import search_indexing
 from gateway.settings import LOCAL_API_KEY, PaymentProviderName, Profile, Settings
 from gateway.sse import ServerSentEvents, mount_event_streams, wants_event_stream
 from gateway.tracing import TRACE_HEADER, current_trace_id
@@ -416,13 +416,8 @@ def create_app(settings: Settings, services: Services, *, check_on_start: bool =
         gc.freeze()
         log.info("gateway_ready", profile=settings.profile.value)
         try:
-            inventory = None if services.shopping is None else services.shopping.inventory
             async with (
-                search_indexing(services.catalog, services.search, services.events),
-                in_background(
-                    "availability-projection",
-                    availability_projection(services.catalog, inventory, services.events),
-                ),
+                api_process_consumers(settings, services),
                 cache_invalidation(
                     services.events,
                     services.responses,

@@ -24,6 +24,7 @@ from datasources.errors import DataSourceError
 from datasources.search.indexer import reindex
 from gateway.app import create_app
 from gateway.bootstrap import Services, StartupCheckFailed, build_services, check_services
+from gateway.consumers_cli import consumers_command
 from gateway.local_cognito import (
     DEMO_USERS,
     CognitoSetupError,
@@ -49,6 +50,7 @@ app.add_typer(search_app, name="search")
 app.add_typer(local_app, name="local")
 app.add_typer(ingest_app, name="ingest")
 app.command("worker")(worker_command)
+app.command("consumers")(consumers_command)
 
 console = Console(stderr=True)
 

@@ -22,9 +22,10 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from resolvers.context import ADMIN_GROUP
+
 POOL_NAME = "vitrine-local"
 APP_CLIENT_NAME = "vitrine-storefront"
-ADMIN_GROUP = "admin"
 SHOPPER_GROUP = "shopper"
 STATE_FILE = "local-stack.json"
 

@@ -46,6 +46,16 @@ class PaymentProviderName(StrEnum):
     ServiceUnavailable."""
 
 
+class ConsumerPlacement(StrEnum):
+    """Where the event consumers (search indexer, availability projection) run."""
+
+    IN_PROCESS = "in-process"
+    """Inside every API process (the local stack, a single container)."""
+    EXTERNAL = "external"
+    """In ``vitrine consumers`` processes of their own; API processes only publish. Needs
+    REDIS_URL, so that events cross processes."""
+
+
 class SearchEngineName(StrEnum):
     """Which engine answers product search: embedded tantivy (local) or OpenSearch (AWS)."""
 
@@ -115,6 +125,10 @@ class Settings(BaseSettings):
     worker_wait_seconds: int = Field(
         default=20, ge=0, le=20, validation_alias="VITRINE_WORKER_WAIT_SECONDS"
     )
+    consumers: ConsumerPlacement = Field(
+        default=ConsumerPlacement.IN_PROCESS, validation_alias="VITRINE_CONSUMERS"
+    )
+    """Where the search indexer and the availability projection run (see ConsumerPlacement)."""
     local_worker: bool = Field(default=False, validation_alias="VITRINE_LOCAL_WORKER")
     """Run the ingest/render worker inside the API process (``vitrine serve --local`` turns it
     on, so that an upload completes with no second terminal); production runs workers apart."""
@@ -471,6 +485,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 "COGNITO_APP_CLIENT_IDS must list the app client id(s) whose tokens are accepted "
                 "when COGNITO_USER_POOL_ID is set"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _external_consumers_hear_events(self) -> Self:
+        if self.consumers is ConsumerPlacement.EXTERNAL and not self.redis_url:
+            raise ValueError(
+                "VITRINE_CONSUMERS=external needs REDIS_URL: without it events stay inside "
+                "the process that published them and no consumer would hear them"
             )
         return self
 

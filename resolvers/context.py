@@ -33,6 +33,9 @@ from datasources.ports import (
 )
 from resolvers.entity_tags import EntityTags
 
+ADMIN_GROUP = "admin"
+"""The Cognito group of merchant admins."""
+
 
 class AuthMode(StrEnum):
     """How the caller was authenticated, named as AppSync names its auth modes."""
@@ -56,6 +59,11 @@ class Identity:
     def anonymous(cls) -> Identity:
         """A caller that presented no credentials."""
         return cls(mode=AuthMode.NONE)
+
+    @property
+    def is_merchant_admin(self) -> bool:
+        """A Cognito user of the merchant-admin group."""
+        return self.mode is AuthMode.AMAZON_COGNITO_USER_POOLS and ADMIN_GROUP in self.groups
 
 
 @dataclass(frozen=True)

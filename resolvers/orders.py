@@ -2,13 +2,15 @@
 
 A shopper reads only their own orders (by Cognito ``sub``): someone else's order reads as
 null, like one that does not exist. Merchant admins list every order and move orders along
-the state machine (``datasources.shopping_records``): fulfil a paid order, cancel one that
-awaits payment, refund a paid one (the captured payment is refunded with the provider first).
+the state machine (``datasources.shopping_records``): fulfil a paid order, refund a paid one
+(the captured payment is refunded with the provider first). Shoppers cancel their own orders
+and admins any order before it ships: open authorizations are voided with the provider, a
+paid order is refunded.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -17,6 +19,7 @@ from datasources.errors import DataSourceError, InvalidCursor, PaymentTimeout
 from datasources.events.publishing import publish_order_moves
 from datasources.records import Money
 from datasources.shopping_records import (
+    OPEN_PAYMENTS,
     OrderEventRecord,
     OrderFilter,
     OrderRecord,
@@ -25,6 +28,7 @@ from datasources.shopping_records import (
     PaymentResult,
     PaymentStatus,
     Totals,
+    VoidOutcome,
 )
 from resolvers.connections import Connection
 from resolvers.errors import BadUserInput
@@ -143,10 +147,12 @@ class OrderFulfillErrorCode(Enum):
 
 
 class OrderCancelErrorCode(Enum):
-    """Why orderCancel failed (a paid order is refunded with orderRefund instead)."""
+    """Why orderCancel failed."""
 
     NOT_FOUND = "NOT_FOUND"
     ILLEGAL_TRANSITION = "ILLEGAL_TRANSITION"
+    PAYMENT_VOID_FAILED = "PAYMENT_VOID_FAILED"
+    REFUND_FAILED = "REFUND_FAILED"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
 
@@ -192,23 +198,103 @@ async def _current(run: Run[Any, Any], order_id: str) -> OrderRecord | None:
     return (await shopping_of(run).orders.orders_by_ids([order_id]))[0]
 
 
-async def _admin_order_mutation(
-    run: Run[None, OrderAction], operation: str, code: type[Enum], target: OrderStatus
-) -> OrderOutcome:
-    arguments = run.arguments
-    shopping = shopping_of(run)
+@uses(DataSource.SHOPPING_DB)
+async def order_fulfill(run: Run[None, OrderAction]) -> OrderOutcome:
+    """``Mutation.orderFulfill``: a PAID order was shipped (its units leave the stock)."""
+    code = OrderFulfillErrorCode
 
     async def action() -> OrderOutcome:
-        try:
-            moved = await shopping.orders.transition(
-                arguments.order_id, target, actor=_actor(run), note=arguments.note
-            )
-        except DataSourceError as error:
-            return typed_error(error, code)
-        trail = await shopping.orders.order_events(moved.id)
-        previous = trail[-1].from_status if trail else None
-        await publish_order_moves(run.ctx.sources.events, shopping.inventory, moved, [previous])
-        return OrderSuccess(moved)
+        return await _move(run, run.arguments.order_id, code, OrderStatus.FULFILLED, _actor(run))
+
+    return await _order_once(run, "orderFulfill", code, action)
+
+
+@uses(DataSource.SHOPPING_DB, DataSource.PAYMENTS)
+async def order_refund(run: Run[None, OrderAction]) -> OrderOutcome:
+    """``Mutation.orderRefund``: refund a PAID order's captured payment with the provider,
+    then record it (the order becomes REFUNDED and its stock is released)."""
+    code = OrderRefundErrorCode
+
+    async def action() -> OrderOutcome:
+        current = await _current(run, run.arguments.order_id)
+        if current is None:
+            return not_found(code, "order", "id")
+        if current.status is not OrderStatus.PAID:
+            return _illegal(code, current, "only PAID orders are refunded")
+        return await _refund_paid(run, current, code, _actor(run))
+
+    return await _order_once(run, "orderRefund", code, action)
+
+
+@uses(DataSource.SHOPPING_DB, DataSource.PAYMENTS)
+async def order_cancel(run: Run[None, OrderAction]) -> OrderOutcome:
+    """``Mutation.orderCancel``: the shopper (their own orders) or a merchant admin cancels an
+    order before it ships. Awaiting payment: open authorizations are voided with the provider,
+    then the order is CANCELLED (stock and discount code released). Paid: the payment is
+    refunded and the order is REFUNDED. Someone else's order is NOT_FOUND."""
+    code = OrderCancelErrorCode
+
+    async def action() -> OrderOutcome:
+        current = await _visible_order(run, run.arguments.order_id)
+        if current is None:
+            return not_found(code, "order", "id")
+        actor = _canceller(run)
+        if current.status is OrderStatus.PAID:
+            return await _refund_paid(run, current, code, actor)
+        if current.status is not OrderStatus.PENDING_PAYMENT:
+            return _illegal(code, current, "only orders that have not shipped can be cancelled")
+        voided = await _void_open_payments(run, current, code, actor)
+        if voided is not None:
+            return voided
+        return await _move(run, current.id, code, OrderStatus.CANCELLED, actor)
+
+    return await _order_once(run, "orderCancel", code, action)
+
+
+def _about(code: Enum, order: OrderRecord, message: str) -> ShoppingError:
+    """A typed failure about ``order``, with its id and state now."""
+    return ShoppingError(code, message, "id", order_id=order.id, order_status=order.status)
+
+
+def _illegal(code: type[Enum], order: OrderRecord, rule: str) -> ShoppingError:
+    return _about(code["ILLEGAL_TRANSITION"], order, f"The order is {order.status.value}: {rule}")
+
+
+def _canceller(run: Run[Any, Any]) -> str:
+    return _actor(run) if run.ctx.identity.is_merchant_admin else f"shopper:{_require_sub(run)}"
+
+
+async def _visible_order(run: Run[Any, Any], order_id: str) -> OrderRecord | None:
+    """Any order for a merchant admin; for a shopper only their own (else None)."""
+    if run.ctx.identity.is_merchant_admin:
+        return await _current(run, order_id)
+    return await shopping_of(run).orders.order(order_id, _require_sub(run))
+
+
+async def _move(
+    run: Run[Any, Any], order_id: str, code: type[Enum], target: OrderStatus, actor: str
+) -> OrderOutcome:
+    """Move the order along the state machine and publish the move."""
+    shopping = shopping_of(run)
+    try:
+        moved = await shopping.orders.transition(
+            order_id, target, actor=actor, note=run.arguments.note
+        )
+    except DataSourceError as error:
+        return typed_error(error, code)
+    trail = await shopping.orders.order_events(moved.id)
+    previous = trail[-1].from_status if trail else None
+    await publish_order_moves(run.ctx.sources.events, shopping.inventory, moved, [previous])
+    return OrderSuccess(moved)
+
+
+async def _order_once(
+    run: Run[None, OrderAction],
+    operation: str,
+    code: type[Enum],
+    action: Callable[[], Awaitable[OrderOutcome]],
+) -> OrderOutcome:
+    """Run an order mutation at most once per idempotency key (the order is its result)."""
 
     async def decode(stored: Mapping[str, Any]) -> OrderOutcome:
         found = await _current(run, str(stored["order_id"]))
@@ -217,7 +303,7 @@ async def _admin_order_mutation(
     return await once(
         run,
         operation,
-        check_idempotency_key(arguments.idempotency_key),
+        check_idempotency_key(run.arguments.idempotency_key),
         action,
         encode=_order_ref,
         decode=decode,
@@ -225,83 +311,81 @@ async def _admin_order_mutation(
     )
 
 
-@uses(DataSource.SHOPPING_DB)
-async def order_fulfill(run: Run[None, OrderAction]) -> OrderOutcome:
-    """``Mutation.orderFulfill``: a PAID order was shipped (its units leave the stock)."""
-    return await _admin_order_mutation(
-        run, "orderFulfill", OrderFulfillErrorCode, OrderStatus.FULFILLED
-    )
+async def _void_open_payments(
+    run: Run[Any, Any], order: OrderRecord, code: type[Enum], actor: str
+) -> OrderOutcome | None:
+    """Void the order's open authorizations with the provider and record them VOIDED.
 
-
-@uses(DataSource.SHOPPING_DB)
-async def order_cancel(run: Run[None, OrderAction]) -> OrderOutcome:
-    """``Mutation.orderCancel``: cancel an order awaiting payment (stock and code released)."""
-    return await _admin_order_mutation(
-        run, "orderCancel", OrderCancelErrorCode, OrderStatus.CANCELLED
-    )
-
-
-@uses(DataSource.SHOPPING_DB, DataSource.PAYMENTS)
-async def order_refund(run: Run[None, OrderAction]) -> OrderOutcome:
-    """``Mutation.orderRefund``: refund a PAID order's captured payment with the provider,
-    then record it (the order becomes REFUNDED and its stock is released)."""
-    arguments = run.arguments
-    code = OrderRefundErrorCode
+    None when nothing is left open; a typed error when the provider could not void one (the
+    order is unchanged); the refunded order when a payment turned out captured meanwhile.
+    """
     shopping = shopping_of(run)
-
-    async def action() -> OrderOutcome:
-        current = await _current(run, arguments.order_id)
-        if current is None:
-            return not_found(code, "order", "id")
-        if current.status is not OrderStatus.PAID:
-            return ShoppingError(
-                code.ILLEGAL_TRANSITION,
-                f"The order is {current.status.value}: only PAID orders are refunded",
-                "id",
-                order_id=current.id,
-                order_status=current.status,
-            )
-        captured = next(
-            (
-                p
-                for p in await shopping.orders.payments(current.id)
-                if p.status is PaymentStatus.CAPTURED
-            ),
-            None,
-        )
-        if captured is None:
-            return ShoppingError(code.REFUND_FAILED, "The order has no captured payment", "id")
-        failure = await _refund_with_provider(run, captured, current.id)
-        if failure is not None:
-            return ShoppingError(code.REFUND_FAILED, failure, "id", order_id=current.id)
-        refund = PaymentResult(
-            provider=captured.provider,
-            provider_ref=captured.provider_ref,
-            status=PaymentStatus.REFUNDED,
-            amount=Money(captured.amount.amount, captured.amount.currency),
-        )
+    provider = shopping.payments
+    for payment in await shopping.orders.payments(order.id):
+        if payment.status not in OPEN_PAYMENTS:
+            continue
+        if payment.provider != provider.name:
+            return _void_failed(code, order, f"The payment was taken by {payment.provider}")
         try:
-            refunded = await shopping.checkout.settle_payment(current.id, refund, actor=_actor(run))
+            outcome = await provider.void(
+                payment.provider_ref, idempotency_key=f"{order.id}:void:{payment.provider_ref}"
+            )
+        except (PaymentTimeout, ValueError) as error:
+            return _void_failed(code, order, f"The payment provider did not void it: {error}")
+        status = PaymentStatus.VOIDED if outcome is VoidOutcome.VOIDED else PaymentStatus.CAPTURED
+        result = PaymentResult(payment.provider, payment.provider_ref, status, payment.amount)
+        try:
+            settled = await shopping.checkout.settle_payment(order.id, result, actor=actor)
         except DataSourceError as error:
             return typed_error(error, code)
-        await publish_order_moves(
-            run.ctx.sources.events, shopping.inventory, refunded, [current.status]
-        )
-        return OrderSuccess(refunded)
+        if settled.status is OrderStatus.PAID:
+            await publish_order_moves(
+                run.ctx.sources.events, shopping.inventory, settled, [order.status]
+            )
+            return await _refund_paid(run, settled, code, actor)
+    return None
 
-    async def decode(stored: Mapping[str, Any]) -> OrderOutcome:
-        found = await _current(run, str(stored["order_id"]))
-        return OrderSuccess(found) if found is not None else not_found(code, "order", "id")
 
-    return await once(
-        run,
-        "orderRefund",
-        check_idempotency_key(arguments.idempotency_key),
-        action,
-        encode=_order_ref,
-        decode=decode,
-        code=code,
+def _void_failed(code: type[Enum], order: OrderRecord, reason: str) -> ShoppingError:
+    return _about(
+        code["PAYMENT_VOID_FAILED"],
+        order,
+        f"{reason}; the order is still {order.status.value}, try again",
     )
+
+
+async def _refund_paid(
+    run: Run[Any, Any], current: OrderRecord, code: type[Enum], actor: str
+) -> OrderOutcome:
+    """Refund a PAID order's captured payment with the provider, then record it REFUNDED."""
+    shopping = shopping_of(run)
+    captured = next(
+        (
+            p
+            for p in await shopping.orders.payments(current.id)
+            if p.status is PaymentStatus.CAPTURED
+        ),
+        None,
+    )
+    if captured is None:
+        return ShoppingError(code["REFUND_FAILED"], "The order has no captured payment", "id")
+    failure = await _refund_with_provider(run, captured, current.id)
+    if failure is not None:
+        return ShoppingError(code["REFUND_FAILED"], failure, "id", order_id=current.id)
+    refund = PaymentResult(
+        provider=captured.provider,
+        provider_ref=captured.provider_ref,
+        status=PaymentStatus.REFUNDED,
+        amount=Money(captured.amount.amount, captured.amount.currency),
+    )
+    try:
+        refunded = await shopping.checkout.settle_payment(current.id, refund, actor=actor)
+    except DataSourceError as error:
+        return typed_error(error, code)
+    await publish_order_moves(
+        run.ctx.sources.events, shopping.inventory, refunded, [current.status]
+    )
+    return OrderSuccess(refunded)
 
 
 async def _refund_with_provider(

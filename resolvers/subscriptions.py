@@ -30,7 +30,7 @@ from datasources.events.records import (
 from datasources.job_records import IngestJobRecord
 from datasources.records import Money, ProductRecord
 from datasources.shopping_records import CartRecord, OrderRecord, OrderStatus
-from resolvers.context import AuthMode, Context
+from resolvers.context import Context
 from resolvers.errors import BadUserInput, ResolverError, Unauthorized
 from resolvers.kit import DataSource, Run, uses
 from resolvers.shopping import cart_access, shopping_of, signed_in_sub
@@ -40,7 +40,6 @@ from resolvers.subscription_filters import (
     compile_filter,
 )
 
-ADMIN_GROUP = "admin"
 T = TypeVar("T")
 
 
@@ -162,8 +161,7 @@ class RenderJobEventView:
 
 
 def _is_admin(ctx: Context) -> bool:
-    identity = ctx.identity
-    return identity.mode is AuthMode.AMAZON_COGNITO_USER_POOLS and ADMIN_GROUP in identity.groups
+    return ctx.identity.is_merchant_admin
 
 
 def _filter(spec: object, fields: Mapping[str, tuple[type, ...]]) -> EventFilter:

@@ -6,11 +6,9 @@ from typing import Any
 
 from strawberry.permission import BasePermission, PermissionExtension
 
-from resolvers.context import AuthMode, Context
+from resolvers.context import ADMIN_GROUP, AuthMode, Context
 from resolvers.errors import Forbidden, Unauthorized
 from schema.directives import AwsApiKey, AwsCognitoUserPools
-
-ADMIN_GROUP = "admin"
 
 
 class PublicCatalogRead(BasePermission):

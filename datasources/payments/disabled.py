@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from datasources.errors import DataSourceUnavailable
 from datasources.records import Money
-from datasources.shopping_records import PaymentAuthorization, PaymentOutcome, PaymentRequest
+from datasources.shopping_records import (
+    PaymentAuthorization,
+    PaymentOutcome,
+    PaymentRequest,
+    VoidOutcome,
+)
 
 REASON = "this process takes no payments (VITRINE_PAYMENT_PROVIDER=none)"
 
@@ -25,5 +30,9 @@ class NoPayments:
         raise DataSourceUnavailable("payments", REASON)
 
     async def refund(self, provider_ref: str, amount: Money, *, idempotency_key: str) -> None:
+        """Refused: no provider is configured here."""
+        raise DataSourceUnavailable("payments", REASON)
+
+    async def void(self, provider_ref: str, *, idempotency_key: str) -> VoidOutcome:
         """Refused: no provider is configured here."""
         raise DataSourceUnavailable("payments", REASON)

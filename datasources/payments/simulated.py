@@ -33,6 +33,7 @@ from datasources.shopping_records import (
     PaymentRequest,
     PaymentResult,
     PaymentStatus,
+    VoidOutcome,
 )
 
 SUCCEED = "pm_card_visa"
@@ -55,6 +56,7 @@ class TestPaymentProvider:
     _amounts: dict[str, Money] = field(default_factory=dict)
     _captured: dict[str, Money] = field(default_factory=dict)
     _refunded: dict[str, Money] = field(default_factory=dict)
+    _voided: set[str] = field(default_factory=set)
 
     async def authorize(self, request: PaymentRequest) -> PaymentAuthorization:
         """Authorize by token; a repeated idempotency key gets the first answer."""
@@ -100,6 +102,8 @@ class TestPaymentProvider:
             a.provider_ref == provider_ref and a.outcome is PaymentOutcome.SUCCEEDED
             for a in self._authorizations.values()
         )
+        if provider_ref in self._voided:
+            return PaymentOutcome.DECLINED
         if not succeeded or authorized is None or authorized.currency != amount.currency:
             return PaymentOutcome.DECLINED
         if amount.amount > authorized.amount:
@@ -114,6 +118,16 @@ class TestPaymentProvider:
             raise ValueError(f"nothing captured under {provider_ref}")
         self._refunded[provider_ref] = amount
 
+    async def void(self, provider_ref: str, *, idempotency_key: str) -> VoidOutcome:
+        """Cancel an authorization (ALREADY_CAPTURED once money was taken under it)."""
+        self.calls.append(("void", provider_ref))
+        if provider_ref in self._captured:
+            return VoidOutcome.ALREADY_CAPTURED
+        if provider_ref not in self._amounts:
+            raise ValueError(f"no authorization under {provider_ref}")
+        self._voided.add(provider_ref)
+        return VoidOutcome.VOIDED
+
     def captured(self, provider_ref: str) -> Money | None:
         """What was captured under ``provider_ref``, if anything."""
         return self._captured.get(provider_ref)
@@ -121,10 +135,11 @@ class TestPaymentProvider:
     def action_completed(self, provider_ref: str, *, succeeded: bool) -> PaymentResult:
         """The provider's callback after the shopper finished (or failed) 3-D Secure.
 
-        A success is captured at once, as an automatic-capture PaymentIntent would be.
+        A success is captured at once, as an automatic-capture PaymentIntent would be; a voided
+        authorization can no longer succeed.
         """
         amount = self._amounts[provider_ref]
-        if succeeded:
+        if succeeded and provider_ref not in self._voided:
             self._captured[provider_ref] = amount
             return PaymentResult(self.name, provider_ref, PaymentStatus.CAPTURED, amount)
         return PaymentResult(

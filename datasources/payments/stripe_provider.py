@@ -14,6 +14,7 @@ status ``requires_action``          REQUIRES_ACTION with the 3-D Secure URL
 ``InvalidRequestError`` (400/404)   DECLINED with Stripe's error ``code``
 no answer, 5xx, 429                 PaymentTimeout (the outcome is unknown)
 bad or revoked API key              DataSourceUnavailable (a configuration fault)
+cancel of a ``succeeded`` intent    void ALREADY_CAPTURED (refund it instead)
 ==================================  ==============================================
 """
 
@@ -27,7 +28,12 @@ from stripe.params import PaymentIntentCreateParams
 
 from datasources.errors import DataSourceUnavailable, IdempotencyKeyReused, PaymentTimeout
 from datasources.records import Money
-from datasources.shopping_records import PaymentAuthorization, PaymentOutcome, PaymentRequest
+from datasources.shopping_records import (
+    PaymentAuthorization,
+    PaymentOutcome,
+    PaymentRequest,
+    VoidOutcome,
+)
 
 PROVIDER_NAME = "stripe"
 AUTHORIZED_STATUSES = frozenset({"requires_capture", "succeeded"})
@@ -44,7 +50,7 @@ class StripeConfig:
 
 
 class StripePaymentProvider:
-    """Authorize, capture and refund through Stripe PaymentIntents."""
+    """Authorize, capture, void and refund through Stripe PaymentIntents."""
 
     name = PROVIDER_NAME
 
@@ -125,6 +131,31 @@ class StripePaymentProvider:
             raise ValueError(f"Stripe refused the refund of {provider_ref}: {refused}") from None
         except stripe.StripeError as error:
             raise _unavailable_or_timeout(error) from error
+
+    async def void(self, provider_ref: str, *, idempotency_key: str) -> VoidOutcome:
+        """Cancel a PaymentIntent that was not captured; when Stripe refuses because of the
+        intent's state, its status decides (``succeeded``: ALREADY_CAPTURED, ``canceled``:
+        VOIDED)."""
+        intents = self._client.v1.payment_intents
+        try:
+            await intents.cancel_async(
+                provider_ref,
+                {"cancellation_reason": "requested_by_customer"},
+                {"idempotency_key": idempotency_key},
+            )
+        except stripe.InvalidRequestError as refused:
+            try:
+                intent = await intents.retrieve_async(provider_ref)
+            except stripe.StripeError as error:
+                raise _unavailable_or_timeout(error) from error
+            if intent.status == "succeeded":
+                return VoidOutcome.ALREADY_CAPTURED
+            if intent.status == "canceled":
+                return VoidOutcome.VOIDED
+            raise ValueError(f"Stripe refused to cancel {provider_ref}: {refused}") from None
+        except stripe.StripeError as error:
+            raise _unavailable_or_timeout(error) from error
+        return VoidOutcome.VOIDED
 
 
 def _unavailable_or_timeout(error: stripe.StripeError) -> Exception:

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import strawberry
 
-from resolvers import carts, checkout, orders
+from resolvers import carts, checkout, inventory, orders
 from resolvers.carts import (
     CartCreated,
     CartLineChange,
@@ -26,6 +26,7 @@ from resolvers.carts import (
 from resolvers.checkout import CheckoutArguments, CheckoutCompleted
 from resolvers.errors import BadUserInput
 from resolvers.global_ids import expect_global_id
+from resolvers.inventory import StockAdjusted, StockAdjustmentRequest
 from resolvers.kit import Pipeline
 from resolvers.orders import OrderAction, OrderSuccess
 from resolvers.shopping import ShoppingError
@@ -39,11 +40,12 @@ from schema.permissions import (
     storefront,
 )
 from schema.scalars import AWSURL
-from schema.shopping.enums import DiscountRejection, OrderStatus
+from schema.shopping.enums import DiscountRejection, OrderStatus, StockAdjustmentReason
 from schema.shopping.inputs import CartLineInput
-from schema.shopping.types import Cart, Order
+from schema.shopping.types import Cart, Order, StockAdjustment, StockLevel
 
 MAX_LINES_PER_CALL = 50
+MAX_NOTE_CHARS = 500
 IDEMPOTENCY_KEY_HELP = (
     "Any unique string (a UUID): a retry with the same key and arguments returns the first "
     "outcome instead of doing it again."
@@ -59,6 +61,7 @@ CheckoutCompleteErrorCode = strawberry.enum(checkout.CheckoutCompleteErrorCode)
 OrderFulfillErrorCode = strawberry.enum(orders.OrderFulfillErrorCode)
 OrderCancelErrorCode = strawberry.enum(orders.OrderCancelErrorCode)
 OrderRefundErrorCode = strawberry.enum(orders.OrderRefundErrorCode)
+InventoryAdjustErrorCode = strawberry.enum(inventory.InventoryAdjustErrorCode)
 
 _EXTRA_FIELDS: dict[str, tuple[object, Callable[[], Any]]] = {
     "sku": (
@@ -212,6 +215,24 @@ CheckoutCompleteResult = _result(
 OrderFulfillResult = _order_result("OrderFulfill", OrderFulfillErrorCode, "orderFulfill")
 OrderCancelResult = _order_result("OrderCancel", OrderCancelErrorCode, "orderCancel")
 OrderRefundResult = _order_result("OrderRefund", OrderRefundErrorCode, "orderRefund")
+InventoryAdjustResult = _result(
+    "InventoryAdjust",
+    _success_type(
+        "InventoryAdjustSuccess",
+        StockAdjusted,
+        {"adjustment": StockAdjustment, "stock": StockLevel},
+        "inventoryAdjust changed the units on hand.",
+    ),
+    _error_type(
+        "InventoryAdjustError",
+        InventoryAdjustErrorCode,
+        "Why inventoryAdjust changed nothing (BELOW_COMMITTED: `requested` units to take off, "
+        "`available` units that could be).",
+        "sku",
+        "requested",
+        "available",
+    ),
+)
 
 
 def _cart_id(cart_id: strawberry.ID) -> str:
@@ -424,9 +445,13 @@ class ShoppingMutation:
 
     @strawberry.mutation(
         graphql_type=OrderCancelResult,
-        description="Cancel an order that awaits payment (a paid order is refunded instead).",
-        extensions=[Pipeline(orders.order_cancel), merchant_admin()],
-        directives=ADMIN_DIRECTIVES,
+        description=(
+            "Cancel an order before it ships: the shopper their own orders, merchant admins any "
+            "order. Awaiting payment: open authorizations are voided with the provider and the "
+            "order is CANCELLED. Paid: the payment is refunded and the order is REFUNDED."
+        ),
+        extensions=[Pipeline(orders.order_cancel), signed_in()],
+        directives=SHOPPER_DIRECTIVES,
     )
     def order_cancel(
         self,
@@ -453,3 +478,36 @@ class ShoppingMutation:
         ] = None,
     ) -> OrderAction:
         return OrderAction(_order_id(id), reason, idempotency_key)
+
+    @strawberry.mutation(
+        graphql_type=InventoryAdjustResult,
+        description=(
+            "Change a SKU's units on hand (a delivery, a return, a breakage, a recount), "
+            "audited; never below what orders and carts hold (merchant admins)."
+        ),
+        extensions=[Pipeline(inventory.inventory_adjust), merchant_admin()],
+        directives=ADMIN_DIRECTIVES,
+    )
+    def inventory_adjust(
+        self,
+        product_id: strawberry.ID,
+        sku: str,
+        delta: Annotated[
+            int, strawberry.argument(description="Units to add (positive) or take off.")
+        ],
+        reason: StockAdjustmentReason,
+        note: str | None = None,
+        idempotency_key: Annotated[
+            str | None, strawberry.argument(description=IDEMPOTENCY_KEY_HELP)
+        ] = None,
+    ) -> StockAdjustmentRequest:
+        if note is not None and len(note) > MAX_NOTE_CHARS:
+            raise BadUserInput(f"note is at most {MAX_NOTE_CHARS} characters")
+        return StockAdjustmentRequest(
+            product_id=expect_global_id(product_id, "Product"),
+            sku=sku,
+            delta=delta,
+            reason=reason,
+            note=note,
+            idempotency_key=idempotency_key,
+        )

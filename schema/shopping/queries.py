@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from datasources.shopping_records import OrderFilter
-from resolvers import carts, orders
+from resolvers import carts, inventory, orders
 from resolvers.connections import DEFAULT_PAGE_SIZE, page_size
 from resolvers.global_ids import expect_global_id
 from resolvers.kit import Pipeline
@@ -19,7 +19,7 @@ from schema.permissions import (
     storefront,
 )
 from schema.shopping.inputs import OrderFilterInput
-from schema.shopping.types import Cart, Order, OrderConnection
+from schema.shopping.types import Cart, Order, OrderConnection, StockLevel
 
 
 @strawberry.type
@@ -75,3 +75,13 @@ class ShoppingQuery:
             first=page_size(first),
             after=after,
         )
+
+    @strawberry.field(
+        graphql_type=StockLevel | None,
+        description="A SKU's units on hand, allocated, reserved and available, with its "
+        "adjustment history; null for a SKU without stock (merchant admins).",
+        directives=ADMIN_DIRECTIVES,
+        extensions=[Pipeline(inventory.stock_level), merchant_admin()],
+    )
+    def stock_level(self, sku: str) -> str:
+        return sku

@@ -7,7 +7,9 @@ from typing import Any
 import strawberry
 
 from datasources.shopping_records import CartRecord, OrderRecord
-from resolvers import carts, orders
+from datasources.shopping_records import StockLevel as StockLevelRecord
+from resolvers import carts, inventory, orders
+from resolvers.inventory import HistoryRequest
 from resolvers.kit import Pipeline
 from schema.backing import backed_by
 from schema.catalog.types import Money, PageInfo, Product, ProductVariant
@@ -19,6 +21,7 @@ from schema.shopping.enums import (
     DiscountRejection,
     OrderStatus,
     PaymentStatus,
+    StockAdjustmentReason,
 )
 
 
@@ -156,3 +159,40 @@ class OrderConnection:
     nodes: list[Order]
     page_info: PageInfo
     total_count: int = strawberry.field(description="Matches across all pages.")
+
+
+@strawberry.type(description="One audited change of a SKU's units on hand.")
+class StockAdjustment:
+    id: int
+    sku: str
+    delta: int = strawberry.field(description="Units added (positive) or taken off (negative).")
+    on_hand_before: int
+    on_hand_after: int
+    reason: StockAdjustmentReason
+    note: str | None
+    actor: str = strawberry.field(description="Who made it (admin:<Cognito sub>).")
+    created_at: AWSDateTime
+
+
+@strawberry.type(
+    description=(
+        "Stock of a SKU: available = onHand - allocated - reserved (live cart reservations)."
+    )
+)
+class StockLevel:
+    is_type_of = backed_by(StockLevelRecord)
+
+    sku: str
+    on_hand: int = strawberry.field(description="Units in the warehouse.")
+    allocated: int = strawberry.field(description="Units promised to orders not yet shipped.")
+    reserved: int = strawberry.field(description="Units held by carts until their hold expires.")
+    available: int = strawberry.field(description="Units a new order may still take.")
+    version: int
+
+    @strawberry.field(
+        graphql_type=list[StockAdjustment],
+        description="The newest adjustments of this SKU, newest first (at most 100).",
+        extensions=[Pipeline(inventory.stock_adjustments)],
+    )
+    def adjustments(self, first: int = 20) -> HistoryRequest:
+        return HistoryRequest(first=first)

@@ -81,11 +81,14 @@ class Subscription:
 
     @strawberry.subscription(
         graphql_type=InventoryEvent,
-        description="Units available of a SKU (checkout, cancel, refund, payment failure). "
+        description="Units available of a SKU (checkout, cancel, refund, payment failure, "
+        "stock adjustment). "
         "Filter fields: available.",
         directives=[
             *PUBLIC_READ_DIRECTIVES,
-            AwsSubscribe(mutations=["checkoutComplete", "orderCancel", "orderRefund"]),
+            AwsSubscribe(
+                mutations=["checkoutComplete", "orderCancel", "orderRefund", "inventoryAdjust"]
+            ),
         ],
         extensions=[Pipeline(subscriptions.on_inventory_changed), public_read()],
     )

@@ -36,12 +36,21 @@ ROOT = Path(__file__).parents[2]
         ["schema", "export"],
         ["schema", "check"],
         ["ingest"],
+        ["worker"],
+        ["consumers"],
     ],
 )
 def test_every_command_has_help(command: list[str]) -> None:
     result = CliRunner().invoke(app, [*command, "--help"])
     assert result.exit_code == 0
     assert "Usage:" in result.output
+
+
+def test_consumers_without_redis_say_what_to_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    result = CliRunner().invoke(app, ["consumers"])
+    assert result.exit_code == 2
+    assert "vitrine consumers needs REDIS_URL" in result.output
 
 
 def test_schema_check_passes_on_the_committed_contract() -> None:
@@ -130,7 +139,7 @@ def test_serve_local_answers_then_ctrl_c_stops_everything() -> None:
     assert not _port_open(port)
     assert not _port_open(moto_port)
     assert not _port_open(pg_port)
-    assert "DB schema revision  0003_order_lines_by_product" in log.read_text()
+    assert "DB schema revision  0004_stock_adjustments_and_voids" in log.read_text()
     # and the local stack ran an ingest worker inside the gateway
     assert "local_ingest_worker_started" in log.read_text()
     shutil.rmtree(tmp_path, ignore_errors=True)

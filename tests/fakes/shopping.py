@@ -39,6 +39,8 @@ from datasources.errors import (
     NotFound,
     OrderNotFound,
     PaymentTimeout,
+    StockBelowCommitted,
+    StockNotTracked,
 )
 from datasources.instrumentation import record_call
 from datasources.payments.simulated import TestPaymentProvider
@@ -85,9 +87,12 @@ from datasources.shopping_records import (
     PaymentResult,
     PaymentStatus,
     ReservationRecord,
+    StockAdjustment,
+    StockAdjustmentRecord,
     StockLevel,
     StockRequest,
     can_transition,
+    check_adjustment,
 )
 from resolvers.context import ShoppingSources
 
@@ -173,6 +178,7 @@ class FakeShop:
     events: dict[str, list[OrderEventRecord]] = field(default_factory=dict)
     payments: dict[str, list[PaymentRecord]] = field(default_factory=dict)
     idempotency: dict[tuple[str, str], _Idempotency] = field(default_factory=dict)
+    adjustments: list[StockAdjustmentRecord] = field(default_factory=list)
     next_number: int = 1000
     next_event: int = 1
     down: bool = False
@@ -414,6 +420,41 @@ class FakeInventory:
                 hold.released = True
                 expired += 1
         return expired
+
+    async def adjust_stock(
+        self, adjustment: StockAdjustment
+    ) -> tuple[StockAdjustmentRecord, StockLevel]:
+        self.shop.call("adjust_stock")
+        check_adjustment(adjustment)
+        stock = self.shop.stock.get(adjustment.sku)
+        if stock is None:
+            raise StockNotTracked(adjustment.sku)
+        after = stock.on_hand + adjustment.delta
+        committed = stock.allocated + self.shop.live_reserved(adjustment.sku)
+        if after < committed:
+            raise StockBelowCommitted(adjustment.sku, stock.on_hand, adjustment.delta, committed)
+        record = StockAdjustmentRecord(
+            id=len(self.shop.adjustments) + 1,
+            sku=adjustment.sku,
+            delta=adjustment.delta,
+            on_hand_before=stock.on_hand,
+            on_hand_after=after,
+            reason=adjustment.reason,
+            note=adjustment.note,
+            actor=adjustment.actor,
+            created_at=_now(),
+        )
+        stock.on_hand = after
+        stock.version += 1
+        self.shop.adjustments.append(record)
+        level = self.shop.level(adjustment.sku)
+        assert level is not None
+        return record, level
+
+    async def stock_adjustments(
+        self, sku: str, *, limit: int = 50
+    ) -> tuple[StockAdjustmentRecord, ...]:
+        return tuple(a for a in reversed(self.shop.adjustments) if a.sku == sku)[:limit]
 
     async def check(self) -> None:
         self.shop.call("check")

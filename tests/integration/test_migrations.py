@@ -29,7 +29,7 @@ from gateway.local_stack.scratch_databases import scratch_database
 pytestmark = pytest.mark.integration
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-HEAD = "0003_order_lines_by_product"
+HEAD = "0004_stock_adjustments_and_voids"
 FIRST = "0001_customers_and_idempotency"
 TABLES = [
     "alembic_version",
@@ -42,6 +42,7 @@ TABLES = [
     "order_lines",
     "orders",
     "payments",
+    "stock_adjustments",
     "stock_items",
     "stock_reservations",
 ]

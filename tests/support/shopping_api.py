@@ -297,3 +297,33 @@ async def checkout(
 
 
 Arrange = Callable[[], Awaitable[None]]
+
+
+INVENTORY_ADJUST = """
+mutation Adjust($productId: ID!, $sku: String!, $delta: Int!,
+                $reason: StockAdjustmentReason! = RECEIVED, $note: String, $key: String) {
+  inventoryAdjust(productId: $productId, sku: $sku, delta: $delta, reason: $reason,
+                  note: $note, idempotencyKey: $key) {
+    __typename
+    ... on InventoryAdjustSuccess {
+      adjustment { id sku delta onHandBefore onHandAfter reason note actor }
+      stock { sku onHand allocated reserved available }
+    }
+    ... on InventoryAdjustError { code message field sku requested available }
+  }
+}
+"""
+
+STOCK_LEVEL = """
+query StockLevel($sku: String!, $first: Int = 20) {
+  stockLevel(sku: $sku) {
+    sku onHand allocated reserved available
+    adjustments(first: $first) { delta onHandBefore onHandAfter reason note actor }
+  }
+}
+"""
+
+
+def adjustment(product_id: str, sku: str, delta: int, **extra: Any) -> dict[str, Any]:
+    """inventoryAdjust's variables for the product with own id ``product_id``."""
+    return {"productId": to_global_id("Product", product_id), "sku": sku, "delta": delta, **extra}

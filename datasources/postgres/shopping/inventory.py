@@ -22,7 +22,7 @@ ordering beyond the SKU-sorted locks that multi-row updates take.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,28 +31,22 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from datasources.errors import CartNotFound, InsufficientStock, InvalidQuantity
+from datasources.postgres.shopping.adjustments import adjust_stock, adjustment_history
 from datasources.postgres.shopping.db import Database, Tx, as_uuid, now_param
+from datasources.postgres.shopping.stock_locks import (
+    MAX_STOCK,
+    NOW,
+    ensure_available,
+    lock_stock,
+    merge_requests,
+)
 from datasources.shopping_records import (
     MAX_LINE_QUANTITY,
     ReservationRecord,
+    StockAdjustment,
+    StockAdjustmentRecord,
     StockLevel,
     StockRequest,
-)
-
-NOW = "COALESCE(CAST(:now AS timestamptz), now())"
-MAX_STOCK = 2**31 - 1
-
-_LOCK_STOCK = sa.text(
-    "SELECT sku, on_hand, allocated, version FROM stock_items "
-    "WHERE sku = ANY(CAST(:skus AS text[])) ORDER BY sku FOR UPDATE"
-)
-
-_LIVE_RESERVED = sa.text(
-    "SELECT sku, sum(quantity)::bigint AS reserved FROM stock_reservations "
-    "WHERE sku = ANY(CAST(:skus AS text[])) AND released_at IS NULL "
-    f"AND expires_at > {NOW} "
-    "AND (CAST(:exclude_cart AS uuid) IS NULL OR cart_id <> CAST(:exclude_cart AS uuid)) "
-    "GROUP BY sku"
 )
 
 _STOCK_LEVELS = sa.text(
@@ -106,54 +100,6 @@ _EXPIRE = sa.text(
     "UPDATE stock_reservations SET released_at = expires_at, release_reason = 'EXPIRED' "
     f"WHERE released_at IS NULL AND expires_at <= {NOW}"
 )
-
-
-def merge_requests(lines: Iterable[StockRequest]) -> dict[str, int]:
-    """Quantities per SKU (duplicates added up), in SKU order; InvalidQuantity for q < 1."""
-    merged: dict[str, int] = {}
-    for line in lines:
-        if line.quantity < 1:
-            raise InvalidQuantity(line.sku, line.quantity, 1, MAX_STOCK)
-        merged[line.sku] = merged.get(line.sku, 0) + line.quantity
-    return dict(sorted(merged.items()))
-
-
-async def lock_stock(
-    tx: Tx, skus: Iterable[str], *, exclude_cart: uuid.UUID | None, now: datetime | None
-) -> dict[str, StockLevel]:
-    """Lock the stock rows of ``skus`` in SKU order, then measure them (see module docs).
-
-    ``exclude_cart``'s own holds do not count as reserved (they are what it converts).
-    """
-    wanted = sorted(set(skus))
-    if not wanted:
-        return {}
-    locked = await tx.rows("inventory.lock_stock", _LOCK_STOCK, {"skus": wanted})
-    reserved_rows = await tx.rows(
-        "inventory.live_reservations",
-        _LIVE_RESERVED,
-        {"skus": wanted, "exclude_cart": exclude_cart, "now": now},
-    )
-    reserved = {row.sku: int(row.reserved) for row in reserved_rows}
-    return {
-        row.sku: StockLevel(
-            sku=row.sku,
-            on_hand=row.on_hand,
-            allocated=row.allocated,
-            reserved=reserved.get(row.sku, 0),
-            version=row.version,
-        )
-        for row in locked
-    }
-
-
-def ensure_available(levels: Mapping[str, StockLevel], wanted: Mapping[str, int]) -> None:
-    """InsufficientStock for the first SKU (in SKU order) short of its wanted quantity."""
-    for sku in sorted(wanted):
-        level = levels.get(sku)
-        available = level.available if level is not None else 0
-        if wanted[sku] > available:
-            raise InsufficientStock(sku, wanted[sku], available)
 
 
 async def allocate_for_order(
@@ -329,6 +275,21 @@ class PostgresInventory:
         async with self._db.autocommit() as tx:
             result = await tx.execute("inventory.expire_holds", _EXPIRE, {"now": now_param(now)})
         return int(result.rowcount)
+
+    async def adjust_stock(
+        self, adjustment: StockAdjustment
+    ) -> tuple[StockAdjustmentRecord, StockLevel]:
+        """Change the units on hand by ``adjustment.delta``, audited; StockBelowCommitted when
+        fewer would remain than orders and carts hold, StockNotTracked for an unknown SKU."""
+        async with self._db.transaction("inventory.adjust_stock") as tx:
+            return await adjust_stock(tx, adjustment)
+
+    async def stock_adjustments(
+        self, sku: str, *, limit: int = 50
+    ) -> tuple[StockAdjustmentRecord, ...]:
+        """The newest ``limit`` adjustments of ``sku``, newest first."""
+        async with self._db.autocommit() as tx:
+            return await adjustment_history(tx, sku, limit)
 
     async def check(self) -> None:
         """Raise DataSourceUnavailable unless the database answers."""

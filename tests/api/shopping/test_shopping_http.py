@@ -27,13 +27,16 @@ from tests.support.shopping_api import (
     CART_MERGE,
     CART_QUERY,
     DISCOUNT_APPLY,
+    INVENTORY_ADJUST,
     MERCHANT,
     MY_ORDERS,
+    ORDER_CANCEL,
     ORDER_FULFILL,
     ORDER_QUERY,
     ORDER_REFUND,
     STOREFRONT,
     add,
+    adjustment,
     anonymous_cart,
     checkout,
     line,
@@ -444,3 +447,61 @@ async def test_a_checkout_moves_the_catalogs_availability_counter(execute: Any) 
             break
         await asyncio.sleep(0.05)
     assert seen[-1] == STOCK_PER_SKU - 2, seen
+
+
+async def test_a_shopper_cancels_an_order_awaiting_3d_secure_and_the_hold_is_voided(
+    execute: Any, services: Services
+) -> None:
+    # given shopper A's order waiting for 3-D Secure, and shopper B
+    owner, other = shopper("cancel-a"), shopper("cancel-b")
+    cart_id = await shopper_cart(execute, owner)
+    await add(execute, owner, cart_id, line("prod-008", "SKU-008-B", 2))
+    pending = await checkout(execute, owner, cart_id, token="pm_card_authenticationRequired")
+    order_id = pending["placedOrder"]["id"]
+    assert services.shopping is not None
+    provider = services.shopping.payments
+    assert isinstance(provider, TestPaymentProvider)
+    reference = pending["nextActionUrl"].rsplit("/", 1)[-1]
+
+    # when B tries to cancel it, then A does
+    by_other, _ = await execute(ORDER_CANCEL, {"id": order_id}, other)
+    by_owner, errors = await execute(ORDER_CANCEL, {"id": order_id, "text": "too slow"}, owner)
+
+    # then B gets NOT_FOUND; A's hold is voided at the provider and stored VOIDED, the order
+    # is CANCELLED and the two units are on sale again
+    assert result_of(by_other, "orderCancel")["code"] == "NOT_FOUND"
+    assert errors == []
+    order = result_of(by_owner, "orderCancel")["order"]
+    assert order["status"] == "CANCELLED"
+    assert [(p["status"], p["nextActionUrl"]) for p in order["payments"]] == [("VOIDED", None)]
+    assert ("void", reference) in provider.calls
+    assert await services.shopping.inventory.available(["SKU-008-B"]) == {
+        "SKU-008-B": STOCK_PER_SKU
+    }
+
+
+async def test_a_merchants_stock_adjustment_reaches_the_product_page(execute: Any) -> None:
+    # given the product page of product-011
+    before, errors = await execute(PRODUCT_STOCK, {"slug": "product-011"})
+    assert errors == []
+    sku = before["product"]["variants"][1]["sku"]
+
+    # when a merchant books a delivery of 30 units of its second variant
+    data, errors = await execute(
+        INVENTORY_ADJUST, adjustment("prod-011", sku, 30, note="PO-42"), MERCHANT
+    )
+    assert errors == []
+    adjusted = result_of(data, "inventoryAdjust")
+
+    # then it is audited and the page soon shows the new units (the projection follows)
+    assert adjusted["adjustment"]["onHandAfter"] == STOCK_PER_SKU + 30
+    assert adjusted["adjustment"]["actor"] == f"admin:{MERCHANT.subject}"
+    seen: list[int] = []
+    for _ in range(200):
+        after, errors = await execute(PRODUCT_STOCK, {"slug": "product-011"})
+        assert errors == []
+        seen.append(after["product"]["variants"][1]["quantityAvailable"])
+        if seen[-1] == STOCK_PER_SKU + 30:
+            break
+        await asyncio.sleep(0.05)
+    assert seen[-1] == STOCK_PER_SKU + 30, seen

@@ -16,7 +16,7 @@ from werkzeug import Request, Response
 from datasources.errors import DataSourceUnavailable, PaymentTimeout
 from datasources.payments.stripe_provider import StripeConfig, StripePaymentProvider
 from datasources.records import Money
-from datasources.shopping_records import PaymentOutcome, PaymentRequest
+from datasources.shopping_records import PaymentOutcome, PaymentRequest, VoidOutcome
 
 SECRET = "sk_test_recorded"
 AMOUNT = Money(12_900, "EUR")
@@ -161,6 +161,56 @@ async def test_refused_refund_is_a_value_error(httpserver: HTTPServer) -> None:
     )
     with pytest.raises(ValueError, match="already been refunded"):
         await provider_for(httpserver).refund("pi_3Q0abc", AMOUNT, idempotency_key="refund-2")
+
+
+async def test_void_cancels_the_payment_intent_with_the_idempotency_key(
+    httpserver: HTTPServer,
+) -> None:
+    httpserver.expect_oneshot_request(
+        "/v1/payment_intents/pi_3Q0abc/cancel", method="POST"
+    ).respond_with_json(intent("canceled", cancellation_reason="requested_by_customer"))
+    voided = await provider_for(httpserver).void("pi_3Q0abc", idempotency_key="void-1")
+    [(request, _)] = httpserver.log
+    assert voided is VoidOutcome.VOIDED
+    assert form(request) == {"cancellation_reason": ["requested_by_customer"]}
+    assert request.headers["Idempotency-Key"] == "void-1"
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [("succeeded", VoidOutcome.ALREADY_CAPTURED), ("canceled", VoidOutcome.VOIDED)],
+)
+async def test_a_refused_void_is_decided_by_the_intents_status(
+    httpserver: HTTPServer, status: str, expected: VoidOutcome
+) -> None:
+    refusal = {
+        "error": {
+            "type": "invalid_request_error",
+            "code": "payment_intent_unexpected_state",
+            "message": f"You cannot cancel this PaymentIntent because it has a status of {status}.",
+        }
+    }
+    httpserver.expect_oneshot_request(
+        "/v1/payment_intents/pi_3Q0abc/cancel", method="POST"
+    ).respond_with_json(refusal, status=400)
+    httpserver.expect_oneshot_request(
+        "/v1/payment_intents/pi_3Q0abc", method="GET"
+    ).respond_with_json(intent(status))
+    assert await provider_for(httpserver).void("pi_3Q0abc", idempotency_key="v") is expected
+
+
+async def test_a_void_refused_for_another_reason_is_a_value_error(httpserver: HTTPServer) -> None:
+    httpserver.expect_oneshot_request(
+        "/v1/payment_intents/pi_3Q0abc/cancel", method="POST"
+    ).respond_with_json(
+        {"error": {"type": "invalid_request_error", "message": "No such payment_intent"}},
+        status=400,
+    )
+    httpserver.expect_oneshot_request(
+        "/v1/payment_intents/pi_3Q0abc", method="GET"
+    ).respond_with_json(intent("processing"))
+    with pytest.raises(ValueError, match="refused to cancel"):
+        await provider_for(httpserver).void("pi_3Q0abc", idempotency_key="v")
 
 
 async def test_server_error_is_retried_with_the_same_idempotency_key(

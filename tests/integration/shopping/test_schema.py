@@ -29,6 +29,7 @@ SHOPPING_TABLES = [
     "order_lines",
     "orders",
     "payments",
+    "stock_adjustments",
     "stock_items",
     "stock_reservations",
 ]
@@ -67,7 +68,7 @@ async def test_migrations_build_the_shopping_tables_at_head(database_url):
     tables = await _tables(database_url)
 
     # then it is at head with every shopping table beside 0001's
-    assert revision == "0003_order_lines_by_product" == head_revision()
+    assert revision == "0004_stock_adjustments_and_voids" == head_revision()
     assert tables == sorted(
         ["alembic_version", "customers", "idempotency_records", *SHOPPING_TABLES]
     )
@@ -202,7 +203,7 @@ async def test_downgrade_to_0001_removes_the_shopping_tables_and_upgrade_restore
     assert await _tables(empty_database) == ["alembic_version", "customers", "idempotency_records"]
 
     # and upgrading again rebuilds the shopping tables
-    assert await apply_migrations_async(empty_database) == "0003_order_lines_by_product"
+    assert await apply_migrations_async(empty_database) == "0004_stock_adjustments_and_voids"
     assert set(SHOPPING_TABLES) <= set(await _tables(empty_database))
 
 

@@ -194,14 +194,13 @@ async def test_a_paid_order_is_refunded_with_the_provider(
     # given a paid order
     order_id = (await _order(execute, SHOPPER_A, 2))["order"]["id"]
 
-    # when a merchant cancels it (refused: it is paid), then refunds it, twice
-    cancel = await _admin(execute, ORDER_CANCEL, "orderCancel", order_id, text="changed mind")
+    # when a merchant refunds it, twice, then cancels it
     refunded = await _admin(execute, ORDER_REFUND, "orderRefund", order_id, text="changed mind")
     twice = await _admin(execute, ORDER_REFUND, "orderRefund", order_id)
+    cancel = await _admin(execute, ORDER_CANCEL, "orderCancel", order_id)
 
     # then the money goes back once and the stock is free again
-    assert (cancel["code"], cancel["orderStatus"]) == ("ILLEGAL_TRANSITION", "PAID")
-    assert "orderRefund" in cancel["message"] or "PAID" in cancel["message"]
+    assert (cancel["code"], cancel["orderStatus"]) == ("ILLEGAL_TRANSITION", "REFUNDED")
     order = refunded["order"]
     assert order["status"] == "REFUNDED"
     assert [p["status"] for p in order["payments"]] == ["REFUNDED"]
@@ -220,8 +219,7 @@ async def test_an_order_awaiting_3d_secure_can_be_cancelled(execute: Any, shop: 
 
 
 @pytest.mark.parametrize(
-    ("operation", "field"),
-    [(ORDER_FULFILL, "orderFulfill"), (ORDER_CANCEL, "orderCancel"), (ORDER_REFUND, "orderRefund")],
+    ("operation", "field"), [(ORDER_FULFILL, "orderFulfill"), (ORDER_REFUND, "orderRefund")]
 )
 async def test_admin_order_actions_name_missing_orders_and_need_the_admin_group(
     execute: Any, operation: str, field: str
@@ -234,3 +232,101 @@ async def test_admin_order_actions_name_missing_orders_and_need_the_admin_group(
     data, errors = await execute(operation, {"id": to_global_id("Order", "x")}, shopper)
     assert data is None
     assert errors[0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def _cancel(execute: Any, who: Identity, order_id: str, **variables: Any) -> dict[str, Any]:
+    data, errors = await execute(ORDER_CANCEL, {"id": order_id, **variables}, who)
+    assert errors == []
+    return result_of(data, "orderCancel")
+
+
+async def test_a_shopper_cancels_their_order_awaiting_3d_secure_and_the_hold_is_voided(
+    execute: Any, shop: FakeShop, provider: TestPaymentProvider
+) -> None:
+    # given shopper A's order waiting for 3-D Secure (its card authorization is open)
+    pending = await _order(execute, SHOPPER_A, 4, "pm_card_authenticationRequired")
+    order_id = pending["placedOrder"]["id"]
+    reference = pending["nextActionUrl"].rsplit("/", 1)[-1]
+
+    # when shopper B tries to cancel it, then A cancels it, then A retries
+    by_b = await _cancel(execute, SHOPPER_B, order_id)
+    by_a = await _cancel(execute, SHOPPER_A, order_id, text="found it cheaper")
+    again = await _cancel(execute, SHOPPER_A, order_id)
+
+    # then B learns nothing; A's authorization is voided with the provider, the order is
+    # CANCELLED by the shopper, the unit is back, and the hold can no longer be completed
+    assert (by_b["code"], by_b["orderStatus"]) == ("NOT_FOUND", None)
+    order = by_a["order"]
+    assert order["status"] == "CANCELLED"
+    assert [p["status"] for p in order["payments"]] == ["VOIDED"]
+    assert order["events"][-1] == {
+        "fromStatus": "PENDING_PAYMENT",
+        "toStatus": "CANCELLED",
+        "actor": "shopper:shopper-a-sub",
+        "note": "found it cheaper",
+    }
+    assert ("void", reference) in provider.calls
+    assert shop.stock["SKU-004-G"].allocated == 0
+    assert provider.action_completed(reference, succeeded=True).status.value == "DECLINED"
+    assert (again["code"], again["orderStatus"]) == ("ILLEGAL_TRANSITION", "CANCELLED")
+
+
+async def test_a_shopper_cancelling_a_paid_order_gets_a_refund(
+    execute: Any, shop: FakeShop, provider: TestPaymentProvider
+) -> None:
+    # given shopper A's paid order
+    order_id = (await _order(execute, SHOPPER_A, 5))["order"]["id"]
+    key = new_key()
+
+    # when A cancels it before it ships, and retries with the same key
+    cancelled = await _cancel(execute, SHOPPER_A, order_id, key=key)
+    retried = await _cancel(execute, SHOPPER_A, order_id, key=key)
+
+    # then the capture is refunded once with the provider and the order is REFUNDED
+    assert cancelled["order"]["status"] == "REFUNDED"
+    assert [p["status"] for p in cancelled["order"]["payments"]] == ["REFUNDED"]
+    assert cancelled["order"]["events"][-1]["actor"] == "shopper:shopper-a-sub"
+    assert retried == cancelled
+    assert [call for call, _ in provider.calls].count("refund") == 1
+    assert shop.stock["SKU-005-G"].allocated == 0
+
+
+async def test_cancelling_when_the_payment_went_through_meanwhile_refunds_it(
+    execute: Any, provider: TestPaymentProvider
+) -> None:
+    # given an order waiting for 3-D Secure whose shopper completed it at the provider,
+    # before the provider's callback reached the gateway
+    pending = await _order(execute, SHOPPER_A, 6, "pm_card_authenticationRequired")
+    reference = pending["nextActionUrl"].rsplit("/", 1)[-1]
+    provider.action_completed(reference, succeeded=True)
+
+    # when a merchant cancels it
+    cancelled = await _admin(execute, ORDER_CANCEL, "orderCancel", pending["placedOrder"]["id"])
+
+    # then the void finds the money taken: it is recorded, refunded, and the order REFUNDED
+    order = cancelled["order"]
+    assert order["status"] == "REFUNDED"
+    assert [p["status"] for p in order["payments"]] == ["REFUNDED"]
+    assert [e["toStatus"] for e in order["events"]][-2:] == ["PAID", "REFUNDED"]
+    assert [call for call, _ in provider.calls][-2:] == ["void", "refund"]
+
+
+async def test_a_void_the_provider_refuses_leaves_the_order_as_it_was(
+    execute: Any, shop: FakeShop, provider: TestPaymentProvider
+) -> None:
+    # given an order waiting for 3-D Secure, and a provider that no longer knows the hold
+    pending = await _order(execute, SHOPPER_A, 7, "pm_card_authenticationRequired")
+    provider._amounts.clear()
+
+    # when the shopper cancels it
+    refused = await _cancel(execute, SHOPPER_A, pending["placedOrder"]["id"])
+
+    # then it is a typed PAYMENT_VOID_FAILED and nothing moved
+    assert (refused["code"], refused["orderStatus"]) == ("PAYMENT_VOID_FAILED", "PENDING_PAYMENT")
+    assert shop.stock["SKU-007-G"].allocated == 1
+
+
+async def test_cancelling_needs_a_signed_in_caller(execute: Any) -> None:
+    data, errors = await execute(ORDER_CANCEL, {"id": to_global_id("Order", "x")}, STOREFRONT)
+    assert data is None
+    assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
