@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, TypedDict
 
 from datasources.analytics.local_sink import InProcessAnalyticsSink
@@ -273,6 +274,9 @@ def build_shopping(
         payments=payments or build_payment_provider(settings),
         tax=tax,
         shipping=shipping,
+        cart_hold=(
+            timedelta(minutes=settings.cart_hold_minutes) if settings.cart_hold_minutes else None
+        ),
     )
 
 

@@ -125,6 +125,11 @@ class Settings(BaseSettings):
     worker_wait_seconds: int = Field(
         default=20, ge=0, le=20, validation_alias="VITRINE_WORKER_WAIT_SECONDS"
     )
+    cart_hold_minutes: int = Field(
+        default=0, ge=0, le=1440, validation_alias="VITRINE_CART_HOLD_MINUTES"
+    )
+    """Minutes a cart holds the units it asks for (Saleor's checkout stock reservation);
+    0: carts hold nothing and the checkout alone allocates."""
     consumers: ConsumerPlacement = Field(
         default=ConsumerPlacement.IN_PROCESS, validation_alias="VITRINE_CONSUMERS"
     )

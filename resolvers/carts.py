@@ -27,6 +27,7 @@ from datasources.shopping_records import (
     PricedLine,
     Totals,
 )
+from resolvers.cart_holds import hold_more, hold_what_remains, holding, release_holds
 from resolvers.errors import BadUserInput
 from resolvers.kit import DataSource, Run, uses
 from resolvers.shopping import (
@@ -447,10 +448,13 @@ async def cart_create(run: Run[None, NewCart]) -> CartCreated | ShoppingError:
 
 
 async def _stock_problem(
-    run: Run[Any, Any], code: type[Enum], wanted: Mapping[str, int]
+    run: Run[Any, Any], code: type[Enum], cart: CartRecord, wanted: Mapping[str, int]
 ) -> ShoppingError | None:
     """INSUFFICIENT_STOCK for the first SKU (in SKU order) of which fewer units are
-    available now than the cart would hold (the checkout re-checks under row locks)."""
+    available now than the cart would hold (the checkout re-checks under row locks). With
+    cart holds on, the cart's new quantities are held at once (``cart_holds.hold_more``)."""
+    if holding(run):
+        return await hold_more(run, code, cart, wanted)
     available = await shopping_of(run).inventory.available(sorted(wanted))
     for sku in sorted(wanted):
         if wanted[sku] > available.get(sku, 0):
@@ -515,30 +519,49 @@ async def cart_lines_add(run: Run[None, CartLinesAddition]) -> CartOutcome:
             problem = sellable_problem(code, items[line.sku], current.currency)
             if problem is not None:
                 return problem
-        problem = await _stock_problem(run, code, wanted)
+        problem = await _stock_problem(run, code, current, wanted)
         if problem is not None:
             return problem
-        version = arguments.expected_version
-        cart_now = current
-        for line in lines:
-            outcome = await _cart_write(
-                code,
-                shopping.carts.add_line(
-                    arguments.cart_id,
-                    access,
-                    sku=line.sku,
-                    product_id=line.product_id,
-                    quantity=line.quantity,
-                    expected_version=version,
-                ),
-            )
-            if isinstance(outcome, ShoppingError):
-                return outcome
-            cart_now = outcome.cart
-            version = None if version is None else cart_now.version
-        return CartSuccess(cart_now)
+        outcome = await _add_lines(run, code, current, lines)
+        if isinstance(outcome, ShoppingError) and holding(run):
+            # held for lines that were not all stored: hold what the cart has instead
+            stored = await shopping.carts.cart(arguments.cart_id, access)
+            if stored is not None:
+                await hold_what_remains(run, stored)
+        return outcome
 
     return await _cart_once(run, "cartLinesAdd", arguments.idempotency_key, code, action)
+
+
+async def _add_lines(
+    run: Run[None, CartLinesAddition],
+    code: type[Enum],
+    current: CartRecord,
+    lines: Sequence[LineToAdd],
+) -> CartOutcome:
+    """Store the checked lines one by one (each on the version the previous one left)."""
+    arguments = run.arguments
+    shopping = shopping_of(run)
+    access = cart_access(run.ctx)
+    version = arguments.expected_version
+    cart_now = current
+    for line in lines:
+        outcome = await _cart_write(
+            code,
+            shopping.carts.add_line(
+                arguments.cart_id,
+                access,
+                sku=line.sku,
+                product_id=line.product_id,
+                quantity=line.quantity,
+                expected_version=version,
+            ),
+        )
+        if isinstance(outcome, ShoppingError):
+            return outcome
+        cart_now = outcome.cart
+        version = None if version is None else cart_now.version
+    return CartSuccess(cart_now)
 
 
 @uses(DataSource.SHOPPING_DB, DataSource.CATALOG)
@@ -569,10 +592,12 @@ async def cart_line_update(run: Run[None, CartLineChange]) -> CartOutcome:
         if arguments.quantity > held.quantity:
             items = await sellables(run, [(held.product_id, held.sku)], current.currency)
             problem = sellable_problem(code, items[held.sku], current.currency)
-            problem = problem or await _stock_problem(run, code, {held.sku: arguments.quantity})
+            problem = problem or await _stock_problem(
+                run, code, current, {held.sku: arguments.quantity}
+            )
             if problem is not None:
                 return problem
-        return await _cart_write(
+        outcome = await _cart_write(
             code,
             shopping.carts.set_line_quantity(
                 arguments.cart_id,
@@ -582,6 +607,11 @@ async def cart_line_update(run: Run[None, CartLineChange]) -> CartOutcome:
                 expected_version=arguments.expected_version,
             ),
         )
+        if isinstance(outcome, ShoppingError):
+            await hold_what_remains(run, current)  # undo what hold_more took for it
+        elif arguments.quantity < held.quantity:
+            await hold_what_remains(run, outcome.cart)
+        return outcome
 
     return await _cart_once(run, "cartLineUpdate", arguments.idempotency_key, code, action)
 
@@ -595,7 +625,7 @@ async def cart_line_remove(run: Run[None, CartLineRemoval]) -> CartOutcome:
     access = cart_access(run.ctx)
 
     async def action() -> CartOutcome:
-        return await _cart_write(
+        outcome = await _cart_write(
             code,
             shopping.carts.remove_line(
                 arguments.cart_id,
@@ -604,6 +634,9 @@ async def cart_line_remove(run: Run[None, CartLineRemoval]) -> CartOutcome:
                 expected_version=arguments.expected_version,
             ),
         )
+        if isinstance(outcome, CartSuccess):
+            await hold_what_remains(run, outcome.cart)
+        return outcome
 
     return await _cart_once(run, "cartLineRemove", arguments.idempotency_key, code, action)
 
@@ -681,10 +714,14 @@ async def cart_merge(run: Run[None, CartMergeRequest]) -> CartOutcome:
                 f"The anonymous cart is in {anonymous.currency}, yours in {mine.currency}",
                 "anonymousCartId",
             )
-        return await _cart_write(
+        outcome = await _cart_write(
             code,
             shopping.carts.merge_anonymous(arguments.anonymous_cart_id, token, sub),
         )
+        if isinstance(outcome, CartSuccess):
+            await release_holds(run, arguments.anonymous_cart_id)
+            await hold_what_remains(run, outcome.cart)
+        return outcome
 
     async def decode(stored: Mapping[str, Any]) -> CartOutcome:
         found = await shopping.carts.cart(str(stored["cart_id"]), cart_access(run.ctx))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -83,6 +84,9 @@ class ShoppingSources:
     payments: PaymentProvider
     tax: TaxCalculator
     shipping: ShippingCalculator
+    cart_hold: timedelta | None = None
+    """How long a cart holds the units it asks for; None: carts hold nothing (see
+    ``resolvers.cart_holds``)."""
 
 
 @dataclass(frozen=True)

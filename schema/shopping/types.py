@@ -8,7 +8,7 @@ import strawberry
 
 from datasources.shopping_records import CartRecord, OrderRecord
 from datasources.shopping_records import StockLevel as StockLevelRecord
-from resolvers import carts, inventory, orders
+from resolvers import cart_holds, carts, inventory, orders
 from resolvers.inventory import HistoryRequest
 from resolvers.kit import Pipeline
 from schema.backing import backed_by
@@ -78,6 +78,13 @@ class Cart(Node):
     totals: Totals = strawberry.field(
         description="Priced from the catalog now, with the checkout's tax and shipping.",
         extensions=[Pipeline(carts.cart_totals)],
+    )
+    reserved_until: AWSDateTime | None = strawberry.field(
+        description=(
+            "When the units this cart holds go back on sale unless it checks out; null when "
+            "it holds none (cart holds are off, or the hold lapsed)."
+        ),
+        extensions=[Pipeline(cart_holds.reserved_until)],
     )
 
 

@@ -92,14 +92,16 @@ async def stock_catalog(services: Services, on_hand: int = STOCK_PER_SKU) -> Non
 
 @pytest.fixture(scope="module")
 async def shop_services(
-    moto: MotoProcess, shop_database: str
+    request: pytest.FixtureRequest, moto: MotoProcess, shop_database: str
 ) -> AsyncIterator[tuple[Settings, Services]]:
-    """Settings and services on the module's database, catalog loaded and stocked."""
+    """Settings and services on the module's database, catalog loaded and stocked; a test
+    module's ``SHOP_SETTINGS`` dict adds settings of its own."""
     settings = make_settings(
         moto.endpoint_url,
         DATABASE_URL=shop_database,
         VITRINE_PAYMENT_WEBHOOK_SECRET=WEBHOOK_SECRET,
         VITRINE_DB_POOL_SIZE=20,
+        **getattr(request.module, "SHOP_SETTINGS", {}),
     )
     services = dataclasses.replace(build_services(settings), tokens=StaticTokens())
     await provision(services)
