@@ -8,6 +8,7 @@ moto's Cognito instead.
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -59,6 +60,19 @@ def headers_for(identity: Identity, cart_token: str | None = None) -> dict[str, 
     if cart_token is not None:
         headers["x-cart-token"] = cart_token
     return headers
+
+
+def shopper(name: str) -> Identity:
+    """A signed-in shopper nobody else in this database is."""
+    return Identity(
+        mode=AuthMode.AMAZON_COGNITO_USER_POOLS, subject=f"{name}-{uuid.uuid4().hex[:8]}"
+    )
+
+
+@pytest.fixture(scope="module")
+def services(shop_services: tuple[Settings, Services]) -> Services:
+    """The module's services (catalog loaded and stocked)."""
+    return shop_services[1]
 
 
 @pytest.fixture(scope="module")

@@ -4,17 +4,14 @@ checkout turns the hold into the order's allocation."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from gateway.bootstrap import Services
-from gateway.settings import Settings
-from resolvers.context import AuthMode, Identity
 from resolvers.global_ids import from_global_id
-from tests.api.shopping.conftest import STOCK_PER_SKU
+from tests.api.shopping.conftest import STOCK_PER_SKU, shopper
 from tests.support.shopping_api import (
     CART_LINE_REMOVE,
     CART_LINE_UPDATE,
@@ -35,17 +32,6 @@ SHOP_SETTINGS = {"VITRINE_CART_HOLD_MINUTES": HOLD_MINUTES}
 """Read by tests/api/shopping/conftest.py's shop_services for this module."""
 
 RESERVED_UNTIL = "query Held($id: ID!) { cart(id: $id) { reservedUntil } }"
-
-
-def shopper(name: str) -> Identity:
-    return Identity(
-        mode=AuthMode.AMAZON_COGNITO_USER_POOLS, subject=f"{name}-{uuid.uuid4().hex[:8]}"
-    )
-
-
-@pytest.fixture(scope="module")
-def services(shop_services: tuple[Settings, Services]) -> Services:
-    return shop_services[1]
 
 
 async def _level(services: Services, sku: str) -> tuple[int, int, int]:

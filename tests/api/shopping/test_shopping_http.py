@@ -18,10 +18,8 @@ from datasources.payments.simulated import TestPaymentProvider
 from datasources.shopping_records import DiscountCodeRecord, DiscountKind
 from gateway.bootstrap import Services
 from gateway.payment_webhooks import SIGNATURE_HEADER, sign
-from gateway.settings import Settings
-from resolvers.context import AuthMode, Identity
 from resolvers.global_ids import from_global_id
-from tests.api.shopping.conftest import STOCK_PER_SKU, WEBHOOK_SECRET, headers_for
+from tests.api.shopping.conftest import STOCK_PER_SKU, WEBHOOK_SECRET, headers_for, shopper
 from tests.support.shopping_api import (
     CART_LINE_UPDATE,
     CART_MERGE,
@@ -46,18 +44,6 @@ from tests.support.shopping_api import (
 )
 
 pytestmark = pytest.mark.integration
-
-
-def shopper(name: str) -> Identity:
-    """A signed-in shopper nobody else in this database is."""
-    return Identity(
-        mode=AuthMode.AMAZON_COGNITO_USER_POOLS, subject=f"{name}-{uuid.uuid4().hex[:8]}"
-    )
-
-
-@pytest.fixture(scope="module")
-def services(shop_services: tuple[Settings, Services]) -> Services:
-    return shop_services[1]
 
 
 @pytest.mark.parametrize(
