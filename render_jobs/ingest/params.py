@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 # Bump when a change to the pipeline changes its outputs: every cached result is redone.
-PIPELINE_VERSION = "ingest-1"
+PIPELINE_VERSION = "ingest-2"
 
 UpAxis = Literal["auto", "y", "z", "-z", "x"]
 
@@ -31,6 +31,9 @@ class IngestParams(BaseModel):
     up_axis: UpAxis = "auto"
     lod_ratios: tuple[float, ...] = (1.0, 0.5, 0.25, 0.1)
     delivery_texture_px: int = Field(default=2048, ge=64, le=8192)
+    """Largest texture side of LOD 0's delivery GLB; each further level halves it."""
+    min_lod_texture_px: int = Field(default=256, ge=64, le=8192)
+    """The halving stops here (or at ``delivery_texture_px``, if that is smaller)."""
     webp_quality: int = Field(default=85, ge=1, le=100)
     usdz: bool = True
 
@@ -44,6 +47,12 @@ class IngestParams(BaseModel):
         if len(value) > 8:
             raise ValueError("at most 8 levels of detail")
         return value
+
+    def texture_px(self, level: int) -> int:
+        """Largest texture side of LOD ``level``'s delivery GLB: a far, small-on-screen level
+        needs fewer texels, so each level halves LOD 0's size, down to the floor."""
+        floor = min(self.min_lod_texture_px, self.delivery_texture_px)
+        return max(self.delivery_texture_px >> level, floor)
 
     def cache_token(self) -> bytes:
         """Canonical bytes of these parameters plus the pipeline version, for the cache key."""

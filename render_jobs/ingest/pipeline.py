@@ -134,7 +134,7 @@ def run_ingest(job: JobSpec, workdir: Path, announce: Callable[[str], None]) -> 
         webp_paths: list[Path] = []
         for n, source in enumerate([master_path] + [job.target for job in lod_jobs]):
             webp, _ = webp_textures(
-                source.read_bytes(), params.delivery_texture_px, params.webp_quality, encoded
+                source.read_bytes(), params.texture_px(n), params.webp_quality, encoded
             )
             webp_paths.append(workdir / f"webp-lod{n}.glb")
             webp_paths[-1].write_bytes(webp)

@@ -38,7 +38,7 @@ def webp_textures(
 ) -> tuple[bytes, list[TextureChange]]:
     """Re-encode every embedded image as WebP no larger than ``max_px``; an image whose WebP
     is not smaller and needs no resizing stays as it was. ``cache`` (by SHA-256 of the
-    original image) lets LODs that share their master's images reuse its encodings."""
+    original image, size and quality) lets LODs that share images and sizes reuse encodings."""
     cache = {} if cache is None else cache
     gltf, binary = read_glb(glb)
     images = gltf.get("images", [])
@@ -51,7 +51,7 @@ def webp_textures(
         view = views[image["bufferView"]]
         start = view.get("byteOffset", 0)
         original = binary[start : start + view["byteLength"]]
-        digest = hashlib.sha256(original).hexdigest()
+        digest = f"{hashlib.sha256(original).hexdigest()}:{max_px}:{quality}"
         if digest not in cache:
             cache[digest] = _encode(original, max_px, quality)
         encoded, before, after = cache[digest]

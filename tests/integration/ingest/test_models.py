@@ -155,6 +155,22 @@ async def test_real_model_ingests_with_lods_bounds_usdz_and_variants(name, repor
 
 
 @needs_assets
+def test_farther_levels_carry_smaller_textures(reports):
+    for name in ("GlamVelvetSofa", "SheenChair", "MaterialsVariantsShoe"):
+        report = reports[name]
+        assert report.master is not None
+        sides = [lod.delivery_stats.max_texture_px for lod in report.lods]
+        # each level's largest texture is its cap (or the master's, when that is smaller)
+        assert sides == [
+            min(report.master.max_texture_px, report.params.texture_px(lod.level))
+            for lod in report.lods
+        ], name
+        assert sides[-1] < sides[0], name
+        delivered = [lod.delivery.bytes for lod in report.lods]
+        assert delivered == sorted(delivered, reverse=True), name
+
+
+@needs_assets
 def test_units_and_axes_follow_the_parameters(reports):
     # the STL in inches: 5 x 1.375 x 2.5 inches, Z up
     stl = reports["featuretype.STL"].lods[0].stats
