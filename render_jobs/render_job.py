@@ -5,7 +5,8 @@ changes the pixels (kind, size, frames, variant, renderer revision), so identica
 parameters are rendered once: the files live under ``renders/<hash>/`` and a
 ``manifest.json`` written *after* them marks the set complete. A job that finds the manifest
 reuses it; a job that died mid-upload left no manifest, so its partial files are never
-registered and the next attempt renders again.
+registered and the next attempt renders again. Each file is retried while S3 is briefly
+unavailable (``put_retrying``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from datasources.job_records import RenderKind, RenderOutput, RenderSpec
 from datasources.ports import BlobStore
 from render_jobs.render import Renderer, RenderThread, render_posters, render_turntables
 from render_jobs.render.outputs import PNG_TYPE, WEBP_TYPE
+from render_jobs.uploads import put_retrying
 
 RENDER_PREFIX = "renders"
 MANIFEST_NAME = "manifest.json"
@@ -100,7 +102,7 @@ async def render_job_outputs(
         found = []
         for role, data, content_type, width, height, columns, rows in files:
             key = f"{prefix}/{role}"
-            await blobs.put(key, data, content_type)
+            await put_retrying(blobs, key, data, content_type)
             frames = spec.frames if role.startswith("turntable") else 1
             found.append(
                 RenderOutput(
@@ -117,7 +119,7 @@ async def render_job_outputs(
                 )
             )
         manifest = {"outputs": [output.to_dict() for output in found]}
-        await blobs.put(manifest_key, json.dumps(manifest).encode(), "application/json")
+        await put_retrying(blobs, manifest_key, json.dumps(manifest).encode(), "application/json")
         outputs += found
         rendered += 1
     return RenderResult(outputs=tuple(outputs), rendered=rendered, cached=cached)

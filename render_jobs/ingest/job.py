@@ -5,6 +5,10 @@ Outputs are keyed by ``sha256(input bytes + normalised parameters + pipeline ver
 the work is complete: a later ingest of the same input with the same parameters returns the
 stored report without running anything (``from_cache=True``). Rejections are cached the same
 way, except those that depend on the limits rather than on the input alone (``LIMITED``).
+
+Each upload is retried while object storage is unavailable (``put_retrying``, backing
+off); if it stays down, ``DataSourceUnavailable`` reaches the caller with ``report.json``
+unwritten, so nothing half-stored is ever served, and a later run redoes the work.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from render_jobs.ingest.params import IngestLimits, IngestParams
 from render_jobs.ingest.pipeline import JobSpec, ValidationSummary
 from render_jobs.ingest.report import JSON_TYPE, IngestReport, Rejection, SourceInfo, output_key
 from render_jobs.ingest.sandbox import SandboxOutcome, interpret, run_sandboxed
+from render_jobs.uploads import put_retrying
 
 DEFAULT_PREFIX = "models"
 # Rejections that depend on ``IngestLimits`` (not part of the key) or on the machine's load.
@@ -117,7 +122,7 @@ async def ingest_file(
             return report
         report = IngestReport.model_validate(result["report"])
         await _upload(report, workdir / "out", blobs, prefix)
-    await blobs.put(report_key, report.model_dump_json(indent=1).encode(), JSON_TYPE)
+    await put_retrying(blobs, report_key, report.model_dump_json(indent=1).encode(), JSON_TYPE)
     return report
 
 
@@ -130,21 +135,19 @@ def _prepare_and_run(
 
 
 async def _upload(report: IngestReport, out: Path, blobs: BlobStore, prefix: str) -> None:
-    async def put(key: str, data: bytes, content_type: str) -> None:
-        await blobs.put(key, data, content_type)
-
     uploads = []
     for artifact in report.artifacts():
         data = (out / artifact.key.rsplit("/", 1)[-1]).read_bytes()
         if hashlib.sha256(data).hexdigest() != artifact.sha256:
             raise IngestFailed("upload", f"{artifact.key} changed after the pipeline wrote it")
-        uploads.append(put(artifact.key, data, artifact.content_type))
+        uploads.append(put_retrying(blobs, artifact.key, data, artifact.content_type))
     validation = {
         "khronos": report.khronos,
         "usdz": report.usdz.model_dump(mode="json") if report.usdz else None,
     }
     uploads.append(
-        put(
+        put_retrying(
+            blobs,
             output_key(prefix, report.key, VALIDATION_NAME),
             json.dumps(validation, indent=1).encode(),
             JSON_TYPE,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import json
 import os
 import signal
@@ -24,6 +25,8 @@ from gateway.bootstrap import IngestServices, Services, build_services, provisio
 from gateway.settings import Settings
 from gateway.worker_cli import build_worker
 from render_jobs.ingest import IngestReport
+from render_jobs.ingest.job import ingest_file
+from render_jobs.ingest.sandbox import run_sandboxed
 from render_jobs.procedural import DEMO_RECIPES, build_model
 from render_jobs.worker import IngestWorker, Outcome
 from resolvers.global_ids import from_global_id
@@ -31,6 +34,7 @@ from tests import factories
 from tests.conftest import make_settings
 from tests.graphql_client import ADMIN, SHOPPER, SchemaClient
 from tests.support.moto_process import MotoProcess
+from tests.support.tcp_proxy import TcpProxy, blob_store_through, tcp_proxy
 
 OPERATIONS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "client_examples")
 VISIBILITY = 2
@@ -538,3 +542,100 @@ async def test_the_gateway_runs_no_worker_unless_asked(
         # then its job waits in the queue for a worker
         job = await _job(services, finalized["job"]["id"])
         assert (job.status, job.attempts) == (JobStatus.QUEUED, 0)
+
+
+# -- object storage down while the results are stored --------------------------------------
+
+
+def _uncached_glb(recipe_name: str) -> bytes:
+    """A demo model no other test of the module ingests (so the render cache is cold)."""
+    recipe = next(r for r in DEMO_RECIPES if r.name == recipe_name)
+    return build_model(recipe, poster_size=64).glb
+
+
+def _cut_after_the_pipeline(proxy: TcpProxy, refusals: int | None = None) -> Any:
+    """An ingest whose object storage goes down once the sandboxed pipeline has run, i.e.
+    while the worker stores the results: for good, or for ``refusals`` connections."""
+
+    def runner(workdir: Any, limits: Any) -> Any:
+        outcome = run_sandboxed(workdir, limits)
+        if refusals is None:
+            proxy.down()
+        else:
+            proxy.blip(refusals)
+        return outcome
+
+    async def ingest(data: bytes, params: Any, blobs: Any, *, name: str) -> IngestReport:
+        return await ingest_file(data, params, blobs, name=name, runner=runner)
+
+    return ingest
+
+
+async def test_results_are_not_registered_while_s3_is_down_and_land_once_it_is_back(
+    moto: MotoProcess,
+    settings: Settings,
+    services: Services,
+    product: ProductRecord,
+) -> None:
+    # given a finalized upload, and a worker whose S3 goes down while it stores the results
+    glb = _uncached_glb("bistro-table")
+    finalized = await _upload_and_finalize(_client(services), product, "table.glb", glb)
+    job_id = finalized["job"]["id"]
+    async with tcp_proxy(moto.endpoint_url) as proxy:
+        proxied = dataclasses.replace(services, blobs=blob_store_through(proxy, settings))
+        worker = _worker(settings, proxied, ingest=_cut_after_the_pipeline(proxy))
+        queue = _ingest(services).queue
+        [message] = await queue.receive(1, 1, visibility_timeout=VISIBILITY)
+
+        # when it handles the job, gives up, and S3 comes back before the retry
+        first = await worker.handle(message)
+        job_after_outage = await _job(services, job_id)
+        asset_after_outage = (await services.catalog.assets_by_ids([job_id]))[0]
+        proxy.up()
+        [again] = await queue.receive(1, 1, visibility_timeout=VISIBILITY)
+        second = await _worker(settings, proxied).handle(again)
+        await proxied.blobs.close()  # type: ignore[attr-defined]
+
+    # then the outage registered nothing: the job went back to the queue, no asset, no report
+    assert first is Outcome.RETRY
+    assert proxy.refused > 0
+    assert (job_after_outage.status, job_after_outage.attempts) == (JobStatus.QUEUED, 1)
+    assert job_after_outage.output_keys == ()
+    assert asset_after_outage is None
+    # and the retry stored every output and completed the job exactly once
+    assert second is Outcome.SUCCEEDED
+    job = await _job(services, job_id)
+    assert (job.status, job.attempts, job.asset_id) == (JobStatus.SUCCEEDED, 2, job_id)
+    for key in job.output_keys:
+        assert await services.blobs.exists(key), key
+    stored = (await services.catalog.products_by_ids([product.id]))[0]
+    assert stored is not None
+    assert stored.asset_ids == (job_id,)
+
+
+async def test_a_short_s3_outage_while_storing_results_is_retried_within_the_attempt(
+    moto: MotoProcess,
+    settings: Settings,
+    services: Services,
+    product: ProductRecord,
+) -> None:
+    # given a finalized upload, and S3 refusing the next 30 connections once the pipeline ran
+    # (more than the ~11 uploads in flight try, each twice, in their first round)
+    glb = _uncached_glb("round-side-table")
+    finalized = await _upload_and_finalize(_client(services), product, "table.glb", glb)
+    async with tcp_proxy(moto.endpoint_url) as proxy:
+        proxied = dataclasses.replace(services, blobs=blob_store_through(proxy, settings))
+        worker = _worker(settings, proxied, ingest=_cut_after_the_pipeline(proxy, 30))
+        [message] = await _ingest(services).queue.receive(1, 1, visibility_timeout=VISIBILITY)
+
+        # when the worker handles the job
+        outcome = await worker.handle(message)
+        await proxied.blobs.close()  # type: ignore[attr-defined]
+
+    # then the uploads were tried again until S3 answered, and the job succeeded at once
+    assert proxy.refused == 30
+    assert outcome is Outcome.SUCCEEDED
+    job = await _job(services, finalized["job"]["id"])
+    assert (job.status, job.attempts) == (JobStatus.SUCCEEDED, 1)
+    for key in job.output_keys:
+        assert await services.blobs.exists(key), key

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import uuid
@@ -15,19 +16,21 @@ import pytest
 from PIL import Image
 
 from datasources.events import DomainEvent, Topic
-from datasources.job_records import JobStatus
+from datasources.job_records import IngestJobRecord, JobStatus, RenderSpec
 from datasources.records import AssetFormat, AssetSource
 from gateway.bootstrap import Services, build_services, provision
 from gateway.settings import Settings
 from gateway.worker_cli import build_worker
 from render_jobs.procedural import DEMO_RECIPES, build_glb
 from render_jobs.render import Renderer, RendererUnavailable, RenderThread
+from render_jobs.render_job import MANIFEST_NAME, RENDER_PREFIX, render_hash
 from render_jobs.worker import IngestWorker, Outcome
 from resolvers.global_ids import to_global_id
 from tests import factories
 from tests.conftest import make_settings
 from tests.graphql_client import ADMIN, SHOPPER, SchemaClient
 from tests.support.moto_process import MotoProcess
+from tests.support.tcp_proxy import TcpProxy, blob_store_through, tcp_proxy
 
 OPERATIONS = Path(__file__).resolve().parents[3] / "client_examples" / "operations"
 SHARED_ASSETS = Path(
@@ -387,3 +390,123 @@ async def test_a_real_model_renders_each_variant(services: Services, worker: Ing
     inside = (pngs[0][..., 3] == 255) & (pngs[1][..., 3] == 255)
     assert inside.mean() > 0.1
     assert np.abs(pngs[0][inside, :3].astype(float) - pngs[1][inside, :3].astype(float)).mean() > 30
+
+
+# -- object storage down while the renders are stored ---------------------------------------
+
+
+class CuttingRenderThread(RenderThread):
+    """The real render thread; once its first render is done, S3 goes down behind ``proxy``:
+    until the test brings it up, or for ``refusals`` connections."""
+
+    def __init__(self, proxy: TcpProxy, refusals: int | None = None) -> None:
+        super().__init__()
+        self._proxy, self._refusals = proxy, refusals
+        self._cut = False
+
+    async def call(self, fn: Any) -> Any:
+        result = await super().call(fn)
+        if self._cut:
+            return result
+        self._cut = True
+        if self._refusals is None:
+            self._proxy.down()
+        else:
+            self._proxy.blip(self._refusals)
+        return result
+
+
+async def _render_worker(
+    settings: Settings, services: Services, proxy: TcpProxy, refusals: int | None = None
+) -> tuple[IngestWorker, Services]:
+    proxied = replace(services, blobs=blob_store_through(proxy, settings))
+    built = build_worker(settings, proxied, concurrency=1)
+    built._renderer = CuttingRenderThread(proxy, refusals)
+    return built, proxied
+
+
+async def _record(services: Services, job_id: str) -> IngestJobRecord:
+    assert services.ingest is not None
+    [found] = await services.ingest.jobs.jobs_by_ids([job_id])
+    assert found is not None
+    return found
+
+
+def _manifest_key(glb: bytes, spec: RenderSpec | None) -> str:
+    assert spec is not None
+    return f"{RENDER_PREFIX}/{render_hash(hashlib.sha256(glb).hexdigest(), spec, None)}/{MANIFEST_NAME}"
+
+
+async def _poster_requested(services: Services, slug: str) -> tuple[SchemaClient, bytes, str]:
+    """A demo model's asset with a 48 px poster requested: the client, the GLB, the job id."""
+    glb = build_glb(next(r for r in DEMO_RECIPES if r.slug == slug))
+    asset_id = await _asset_with_glb(services, glb)
+    client = _client(services)
+    result, errors = await _request(
+        client, assetId=to_global_id("Asset3D", asset_id), kind="POSTER", size=48
+    )
+    assert errors == []
+    return client, glb, result["job"]["id"]
+
+
+async def _next_message(services: Services) -> Any:
+    assert services.ingest is not None
+    [message] = await services.ingest.queue.receive(1, 1, visibility_timeout=30)
+    return message
+
+
+async def test_renders_are_not_registered_while_s3_is_down_and_land_once_it_is_back(
+    moto: MotoProcess, settings: Settings, services: Services
+) -> None:
+    # given a poster request, and a worker whose S3 goes down once the render is done
+    client, glb, job_id = await _poster_requested(services, "bistro-table")
+    async with tcp_proxy(moto.endpoint_url) as proxy:
+        worker, proxied = await _render_worker(settings, services, proxy)
+
+        # when it handles the job and gives up, and S3 is back before the next delivery
+        first = await worker.handle(await _next_message(services))
+        after_outage = await _record(services, job_id)
+        manifest_key = _manifest_key(glb, after_outage.render)
+        manifest_after_outage = await services.blobs.exists(manifest_key)
+        proxy.up()
+        second = await worker.handle(await _next_message(services))
+        worker.renderer().close()
+        await proxied.blobs.close()  # type: ignore[attr-defined]
+
+    # then the outage registered nothing: the job went back to the queue without files
+    assert first is Outcome.RETRY
+    assert proxy.refused > 0
+    assert (after_outage.status, after_outage.attempts) == (JobStatus.QUEUED, 1)
+    assert after_outage.output_keys == ()
+    assert manifest_after_outage is False
+    # and the next delivery stored both files and the manifest, once
+    assert second is Outcome.SUCCEEDED
+    record = await _record(services, job_id)
+    assert (record.status, record.attempts) == (JobStatus.SUCCEEDED, 2)
+    job = await _job(client, job_id)
+    assert [f["role"] for f in job["renderOutputs"]] == ["poster.png", "poster.webp"]
+    for file in job["renderOutputs"]:
+        assert len(await services.blobs.get(file["key"])) == file["byteSize"]
+    assert await services.blobs.exists(manifest_key)
+
+
+async def test_a_short_s3_outage_while_storing_renders_is_retried_within_the_attempt(
+    moto: MotoProcess, settings: Settings, services: Services
+) -> None:
+    # given a poster request, and S3 refusing the next 10 connections once the render is done
+    client, _, job_id = await _poster_requested(services, "round-side-table")
+    async with tcp_proxy(moto.endpoint_url) as proxy:
+        worker, proxied = await _render_worker(settings, services, proxy, refusals=10)
+
+        # when the worker handles the job
+        outcome = await worker.handle(await _next_message(services))
+        worker.renderer().close()
+        await proxied.blobs.close()  # type: ignore[attr-defined]
+
+    # then the uploads were tried again until S3 answered, and the job succeeded at once
+    assert proxy.refused == 10
+    assert outcome is Outcome.SUCCEEDED
+    record = await _record(services, job_id)
+    assert (record.status, record.attempts) == (JobStatus.SUCCEEDED, 1)
+    job = await _job(client, job_id)
+    assert [f["role"] for f in job["renderOutputs"]] == ["poster.png", "poster.webp"]
