@@ -25,6 +25,7 @@ EXCLUDED_DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
     "trimesh": ("trimesh",),
     "numpy": ("numpy",),
     "scipy": ("scipy",),
+    "scikit-image": ("skimage",),
     "pillow": ("PIL",),
     "uvicorn": ("uvicorn",),
     "typer": ("typer",),
