@@ -43,7 +43,13 @@ from datasources.s3.uploads import S3AssetUploads
 from datasources.search.tantivy_engine import TantivySearch
 from datasources.sqs.job_queue import QueueConfig, SqsJobQueue
 from gateway.cognito import CognitoConfig, CognitoNotConfigured, CognitoVerifier, TokenVerifier
-from gateway.settings import AnalyticsSinkName, PaymentProviderName, SearchEngineName, Settings
+from gateway.settings import (
+    AnalyticsSinkName,
+    OpenSearchAuth,
+    PaymentProviderName,
+    SearchEngineName,
+    Settings,
+)
 from resolvers.context import AnalyticsSources, DataSources, JobSources, ShoppingSources
 
 if TYPE_CHECKING:
@@ -346,10 +352,12 @@ def build_search(settings: Settings) -> ProductSearch:
     if settings.search_engine is SearchEngineName.OPENSEARCH and settings.opensearch_url:
         from datasources.search.opensearch_engine import OpenSearchSearch
 
+        signed = settings.opensearch_auth is OpenSearchAuth.SIGV4
         return OpenSearchSearch.connect(
             settings.opensearch_url,
             alias=settings.search_alias,
             timeout=settings.opensearch_timeout_seconds,
+            sign_region=settings.aws_region if signed else None,
         )
     return TantivySearch(settings.search_index_path(), alias=settings.search_alias)
 

@@ -63,6 +63,13 @@ class SearchEngineName(StrEnum):
     OPENSEARCH = "opensearch"
 
 
+class OpenSearchAuth(StrEnum):
+    """How requests to OpenSearch are authenticated."""
+
+    NONE = "none"
+    SIGV4 = "sigv4"
+
+
 class AnalyticsSinkName(StrEnum):
     """Where shopper events go: a ring buffer in the process (local) or Kinesis (AWS)."""
 
@@ -176,6 +183,11 @@ class Settings(BaseSettings):
     opensearch_timeout_seconds: float = Field(
         default=5.0, gt=0, le=60, validation_alias="VITRINE_OPENSEARCH_TIMEOUT"
     )
+    opensearch_auth: OpenSearchAuth = Field(
+        default=OpenSearchAuth.NONE, validation_alias="VITRINE_OPENSEARCH_AUTH"
+    )
+    """``sigv4`` signs every request for an Amazon OpenSearch Service domain (IAM, in
+    ``AWS_REGION``); ``none`` for a cluster that needs no credentials (local, tests)."""
 
     analytics_sink: AnalyticsSinkName = Field(
         default=AnalyticsSinkName.LOCAL, validation_alias="VITRINE_ANALYTICS_SINK"

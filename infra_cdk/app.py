@@ -120,6 +120,7 @@ def build_app(
         "Data",
         config=config,
         table_spec=table_spec or load_catalog_table_spec(),
+        code=gateway_code,
         env=env,
         stack_name=names.stack("data"),
         termination_protection=True,
@@ -193,10 +194,8 @@ def build_app(
             cluster=data.database.cluster,
             dead_letter_queue=data.jobs.dead_letter_queue,
             analytics_stream=events.analytics.stream,
-            stream_indexer=None if events.indexer is None else events.indexer.function.function,
-            stream_indexer_failures=(
-                None if events.indexer is None else events.indexer.dead_letter_queue
-            ),
+            stream_indexer=events.indexer.function.function,
+            stream_indexer_failures=events.indexer.dead_letter_queue,
         ),
         trail_bucket=data.trail.bucket,
         env=env,

@@ -41,6 +41,7 @@ class EnvVar:
     ANALYTICS_SINK: Final = "VITRINE_ANALYTICS_SINK"
     SEARCH_ENGINE: Final = "VITRINE_SEARCH_ENGINE"
     OPENSEARCH_URL: Final = "OPENSEARCH_URL"
+    OPENSEARCH_AUTH: Final = "VITRINE_OPENSEARCH_AUTH"
     API_KEYS: Final = "VITRINE_API_KEYS"
     """Set to ``[]`` on the render workers: they serve no API, so they need no keys."""
 
@@ -80,6 +81,10 @@ UPLOADS_PREFIX: Final = "uploads/"
 """Where shoppers' and merchants' uploads land (``resolvers.asset_jobs.UPLOAD_PREFIX``)."""
 MODELS_PREFIX: Final = "models/"
 OPENSEARCH_ENGINE: Final = "opensearch"
+SEARCH_INDEX_PATTERN: Final = "products*"
+"""The indexes behind the search alias (``VITRINE_SEARCH_ALIAS``'s default ``products``)."""
+OPENSEARCH_SIGV4: Final = "sigv4"
+"""``VITRINE_OPENSEARCH_AUTH`` for the domain (``gateway.settings.OpenSearchAuth.SIGV4``)."""
 """``VITRINE_SEARCH_ENGINE`` on AWS (``gateway.settings.SearchEngineName.OPENSEARCH``)."""
 ANALYTICS_EVENTS_PREFIX: Final = "events/"
 ANALYTICS_ERRORS_PREFIX: Final = "errors/"
@@ -179,6 +184,16 @@ class Names:
     def stream_indexer_dead_letter_queue(self) -> str:
         """Where stream batches the indexer failed on go (on-failure destination)."""
         return f"{self.prefix}-stream-indexer-dlq"
+
+    @property
+    def search_domain(self) -> str:
+        """Amazon OpenSearch Service domain of product search (at most 28 characters)."""
+        return f"{self.prefix}-search"[:28]
+
+    @property
+    def search_access_function(self) -> str:
+        """Lambda function (the domain's master user) mapping IAM roles into its security."""
+        return f"{self.prefix}-search-access"
 
     @property
     def analytics_stream(self) -> str:

@@ -16,7 +16,8 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
-from opensearchpy import AsyncOpenSearch
+import botocore.session
+from opensearchpy import AsyncHttpConnection, AsyncOpenSearch, AWSV4SignerAsyncAuth
 from opensearchpy.exceptions import ConnectionError as OpenSearchConnectionError
 from opensearchpy.exceptions import NotFoundError, TransportError
 
@@ -47,6 +48,8 @@ from datasources.search.text import (
 FACETS = ("brand", "colour", "material", "category")
 KEYWORDS = (*FACETS, "currency", "product_id")
 SIMILAR_SOURCE = ["product_id", *(field for field, _ in SIMILAR_ATTRIBUTE_BOOSTS)]
+SIGV4_SERVICE = "es"
+"""The signing name of Amazon OpenSearch Service domains."""
 
 
 def index_template(alias: str) -> dict[str, Any]:
@@ -319,6 +322,15 @@ def parse_page(
     )
 
 
+def sigv4_auth(region: str) -> AWSV4SignerAsyncAuth:
+    """A request signer for Amazon OpenSearch Service in ``region``, on the default
+    credential chain (refreshed by botocore as the role's session rolls over)."""
+    credentials = botocore.session.get_session().get_credentials()
+    if credentials is None:
+        raise DataSourceUnavailable("OpenSearch", "no AWS credentials to sign requests with")
+    return AWSV4SignerAsyncAuth(credentials, region, SIGV4_SERVICE)
+
+
 class OpenSearchSearch:
     """``ProductSearch`` on an OpenSearch cluster; reads and writes go through ``alias``."""
 
@@ -327,9 +339,28 @@ class OpenSearchSearch:
         self._alias = alias
 
     @classmethod
-    def connect(cls, url: str, alias: str = "products", timeout: float = 5.0) -> OpenSearchSearch:
-        """An adapter on a new client of ``url`` (no request yet)."""
-        return cls(AsyncOpenSearch(hosts=[url], timeout=timeout), alias)
+    def connect(
+        cls,
+        url: str,
+        alias: str = "products",
+        timeout: float = 5.0,
+        *,
+        sign_region: str | None = None,
+    ) -> OpenSearchSearch:
+        """An adapter on a new client of ``url`` (no request yet). With ``sign_region``,
+        every request is signed with SigV4 for Amazon OpenSearch Service (``es``), with the
+        credentials of the default chain (the Lambda or task role on AWS)."""
+        if sign_region is None:
+            return cls(AsyncOpenSearch(hosts=[url], timeout=timeout), alias)
+        return cls(
+            AsyncOpenSearch(
+                hosts=[url],
+                timeout=timeout,
+                http_auth=sigv4_auth(sign_region),
+                connection_class=AsyncHttpConnection,
+            ),
+            alias,
+        )
 
     async def _call(self, what: str, call: Any) -> Any:
         try:

@@ -12,17 +12,20 @@ from constructs import Construct
 from infra_cdk.config import SOURCE_CODE, DeployConfig
 from infra_cdk.constructs.gateway_function import GatewayFunction, GatewayHttpApi, gateway_code
 from infra_cdk.constructs.origin_verify import OriginVerifySecret
+from infra_cdk.constructs.search_domain import SearchRoleMapping
 from infra_cdk.nag import acknowledge
 from infra_cdk.names import (
     KINESIS_SINK,
-    OPENSEARCH_ENGINE,
     PRODUCTION_PROFILE,
+    SEARCH_INDEX_PATTERN,
     STRIPE_PROVIDER,
     EnvVar,
 )
-from infra_cdk.stacks.data import DataStack
+from infra_cdk.stacks.data import DataStack, search_environment
 from infra_cdk.stacks.identity import IdentityStack
 
+GATEWAY_SEARCH_ROLE = "vitrine_gateway"
+"""The OpenSearch role of the gateway (either API mode): searches and event-driven indexing."""
 API_RATE_LIMIT = 2000
 API_BURST_LIMIT = 4000
 
@@ -122,6 +125,15 @@ def grant_gateway_data_access(
         ),
     ]
     policy = iam.Policy(scope, "GatewayDataAccess", statements=statements, roles=[role])
+    if data.search is not None:
+        SearchRoleMapping(
+            scope,
+            "SearchAccess",
+            search=data.search,
+            role=role,
+            opensearch_role=GATEWAY_SEARCH_ROLE,
+            index_pattern=SEARCH_INDEX_PATTERN,
+        )
     acknowledge(
         policy,
         f"AwsSolutions-IAM5[Resource::{table_arn}/index/*]",
@@ -146,11 +158,7 @@ def gateway_environment(
     Secrets go by ARN: the gateway reads them from Secrets Manager at cold start.
     ``origin_verify`` None: the AppSync resolver function (AppSync checks API keys and
     tokens; the function accepts no API key of its own)."""
-    search = (
-        {EnvVar.SEARCH_ENGINE: OPENSEARCH_ENGINE, EnvVar.OPENSEARCH_URL: config.opensearch_url}
-        if config.opensearch_url
-        else {}
-    )
+    search = search_environment(config, data)
     keys = (
         {EnvVar.API_KEYS: "[]"}
         if origin_verify is None

@@ -1,21 +1,25 @@
-"""Data: VPC, KMS key, catalog table, asset, analytics and log buckets, Aurora, Redis, job
-queues."""
+"""Data: VPC, KMS key, catalog table, asset, analytics and log buckets, Aurora, Redis,
+OpenSearch, job queues."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from aws_cdk import Stack
+from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from infra_cdk.config import DeployConfig
+from infra_cdk.config import SOURCE_CODE, DeployConfig
 from infra_cdk.constructs.buckets import AnalyticsBucket, AssetBucket, LogBucket, TrailBucket
 from infra_cdk.constructs.catalog_table import CatalogTable
 from infra_cdk.constructs.database import Database
+from infra_cdk.constructs.gateway_function import gateway_code
 from infra_cdk.constructs.job_queues import JobQueues
 from infra_cdk.constructs.keys import DataKey
 from infra_cdk.constructs.network import Network
 from infra_cdk.constructs.redis import RedisCache
+from infra_cdk.constructs.search_domain import SearchDomain
+from infra_cdk.names import OPENSEARCH_ENGINE, OPENSEARCH_SIGV4, EnvVar
 from infra_cdk.table_spec import TableSpec
 
 
@@ -30,6 +34,7 @@ class DataStack(Stack):
         *,
         config: DeployConfig,
         table_spec: TableSpec,
+        code: lambda_.Code | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -83,6 +88,27 @@ class DataStack(Stack):
             secret_name=names.secret("redis-auth"),
             clients=self.gateway_security_group,
         )
+        self.search: SearchDomain | None = None
+        """The OpenSearch domain; None when context ``opensearch_url`` names a cluster."""
+        if config.opensearch_url is None:
+            self.search = SearchDomain(
+                self,
+                "Search",
+                domain_name=names.search_domain,
+                access_function_name=names.search_access_function,
+                account=config.account,
+                region=config.region,
+                zones=len(config.availability_zones),
+                vpc=vpc,
+                data_subnets=self.network.data_subnets,
+                app_subnets=self.network.app_subnets,
+                clients=self.gateway_security_group,
+                key=self.key,
+                code=code
+                or gateway_code(
+                    config.lambda_code_path(), from_source=config.lambda_code == SOURCE_CODE
+                ),
+            )
         self.jobs = JobQueues(
             self,
             "JobQueues",
@@ -90,3 +116,19 @@ class DataStack(Stack):
             dead_letter_queue_name=names.render_dead_letter_queue,
             key=self.key,
         )
+
+
+def search_environment(config: DeployConfig, data: DataStack) -> dict[str, str]:
+    """Where a function finds product search: the domain (signed with its role), or the
+    cluster that context ``opensearch_url`` names."""
+    if data.search is None:
+        assert config.opensearch_url is not None
+        return {
+            EnvVar.SEARCH_ENGINE: OPENSEARCH_ENGINE,
+            EnvVar.OPENSEARCH_URL: config.opensearch_url,
+        }
+    return {
+        EnvVar.SEARCH_ENGINE: OPENSEARCH_ENGINE,
+        EnvVar.OPENSEARCH_URL: data.search.endpoint_url,
+        EnvVar.OPENSEARCH_AUTH: OPENSEARCH_SIGV4,
+    }

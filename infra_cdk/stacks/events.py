@@ -11,10 +11,11 @@ from constructs import Construct
 from infra_cdk.config import SOURCE_CODE, DeployConfig
 from infra_cdk.constructs.analytics import AnalyticsPipeline
 from infra_cdk.constructs.gateway_function import gateway_code
+from infra_cdk.constructs.search_domain import SearchRoleMapping
 from infra_cdk.constructs.stream_indexer import StreamIndexer
-from infra_cdk.names import NO_PAYMENTS, OPENSEARCH_ENGINE, PRODUCTION_PROFILE, EnvVar
+from infra_cdk.names import NO_PAYMENTS, PRODUCTION_PROFILE, SEARCH_INDEX_PATTERN, EnvVar
 from infra_cdk.stacks.api import catalog_table_arn
-from infra_cdk.stacks.data import DataStack
+from infra_cdk.stacks.data import DataStack, search_environment
 
 
 def analytics_bucket_arn(config: DeployConfig) -> str:
@@ -28,9 +29,7 @@ def analytics_stream_arn(config: DeployConfig) -> str:
     return f"arn:aws:kinesis:{config.region}:{config.account}:stream/{names.analytics_stream}"
 
 
-def indexer_environment(
-    config: DeployConfig, data: DataStack, opensearch_url: str
-) -> dict[str, str]:
+def indexer_environment(config: DeployConfig, data: DataStack) -> dict[str, str]:
     """The indexer's settings: the catalog and the search engine. The database and Redis
     URLs are there because the production profile requires them of every process; the
     indexer opens neither (and has no access to their secrets)."""
@@ -41,8 +40,7 @@ def indexer_environment(
         EnvVar.ASSET_CDN_URL: config.public_url,
         EnvVar.DATABASE_URL: data.database.url(),
         EnvVar.REDIS_URL: data.redis.url(),
-        EnvVar.SEARCH_ENGINE: OPENSEARCH_ENGINE,
-        EnvVar.OPENSEARCH_URL: opensearch_url,
+        **search_environment(config, data),
         EnvVar.API_KEYS: "[]",
         EnvVar.PAYMENT_PROVIDER: NO_PAYMENTS,
         EnvVar.INTROSPECTION: "false",
@@ -51,9 +49,14 @@ def indexer_environment(
     }
 
 
+INDEXER_SEARCH_ROLE = "vitrine_indexer"
+"""The OpenSearch role of the stream indexer."""
+
+
 class EventsStack(Stack):
-    """Analytics stream and delivery always; the stream indexer when search is configured
-    (context ``opensearch_url``)."""
+    """The analytics stream and its delivery to S3; the search indexer on the catalog
+    stream, writing to the Data stack's domain (or the cluster of context
+    ``opensearch_url``)."""
 
     def __init__(
         self,
@@ -76,9 +79,6 @@ class EventsStack(Stack):
             bucket_arn=analytics_bucket_arn(config),
             key=data.key,
         )
-        self.indexer: StreamIndexer | None = None
-        if config.opensearch_url is None:
-            return
         table = data.catalog.table
         if table.table_stream_arn is None:
             raise ValueError("the catalog table has no stream")
@@ -94,8 +94,17 @@ class EventsStack(Stack):
             vpc=data.network.vpc,
             subnets=data.network.app_subnets,
             security_group=data.gateway_security_group,
-            environment=indexer_environment(config, data, config.opensearch_url),
+            environment=indexer_environment(config, data),
             key=data.key,
             table_arn=catalog_table_arn(config),
             stream_arn=table.table_stream_arn,
         )
+        if data.search is not None:
+            SearchRoleMapping(
+                self,
+                "SearchAccess",
+                search=data.search,
+                role=self.indexer.function.role,
+                opensearch_role=INDEXER_SEARCH_ROLE,
+                index_pattern=SEARCH_INDEX_PATTERN,
+            )

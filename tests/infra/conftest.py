@@ -29,7 +29,6 @@ TEST_CONTEXT = {
     "hosted_zone_name": "vitrine.test",
     "hosted_ui_domain_prefix": "vitrine-test-login",
     "alarm_emails": "oncall@vitrine.test",
-    "opensearch_url": "https://search.vitrine.test",
 }
 
 

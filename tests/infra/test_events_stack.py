@@ -51,7 +51,11 @@ def test_stream_indexer_function_runs_the_handler_with_search_settings(
     assert "VpcConfig" in function
     variables = function["Environment"]["Variables"]
     assert variables["VITRINE_SEARCH_ENGINE"] == "opensearch"
-    assert variables["OPENSEARCH_URL"] == "https://search.vitrine.test"
+    assert variables["VITRINE_OPENSEARCH_AUTH"] == "sigv4"
+    url = json.dumps(variables["OPENSEARCH_URL"])
+    assert "https://" in url
+    assert "SearchDomain" in url
+    assert "DomainEndpoint" in url
     assert variables["VITRINE_API_KEYS"] == "[]"
     assert not [name for name in variables if name.endswith("_SECRET_ARN")]
 
@@ -81,14 +85,24 @@ def test_stream_indexer_reads_only(synth: Synthesized) -> None:
     }
 
 
-def test_no_indexer_without_a_search_endpoint() -> None:
+def test_an_external_cluster_replaces_the_domain_and_is_not_signed() -> None:
+    from aws_cdk.assertions import Template
+
     from infra_cdk.app import build_app
     from tests.infra.conftest import TEST_CONTEXT
 
-    context = {k: v for k, v in TEST_CONTEXT.items() if k != "opensearch_url"}
+    # given context naming a cluster of one's own
+    context = {**TEST_CONTEXT, "opensearch_url": "https://search.vitrine.test"}
+    # when the app is built
     built = build_app(context, nag=False)
-    assert built.events.indexer is None
-    assert built.events.analytics.stream is not None
+    # then there is no domain, and the indexer and gateway are pointed at the cluster, unsigned
+    assert built.data.search is None
+    for stack in (built.events, built.api):
+        [function] = Template.from_stack(stack).find_resources("AWS::Lambda::Function").values()
+        variables = function["Properties"]["Environment"]["Variables"]
+        assert variables["OPENSEARCH_URL"] == "https://search.vitrine.test"
+        assert "VITRINE_OPENSEARCH_AUTH" not in variables
+    assert not Template.from_stack(built.data).find_resources("AWS::OpenSearchService::Domain")
 
 
 def test_analytics_stream_is_encrypted_on_demand(synth: Synthesized) -> None:

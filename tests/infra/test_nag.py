@@ -47,6 +47,7 @@ def test_every_acknowledgement_names_a_rule_and_a_reason(synth: Synthesized) -> 
         "AwsSolutions-KDF1",
         "AwsSolutions-KDS3",
         "AwsSolutions-L1",
+        "AwsSolutions-OS3",
         "AwsSolutions-SMG4",
         "AwsSolutions-SQS3",
     ]
@@ -58,6 +59,7 @@ def test_every_acknowledgement_names_a_rule_and_a_reason(synth: Synthesized) -> 
         "AwsSolutions-IAM5[Action::ecs:Submit*]",
         "AwsSolutions-IAM5[Resource::*]",
         "AwsSolutions-IAM5[Resource::arn:aws:dynamodb:eu-west-1:111122223333:table/vitrine-test-catalog/index/*]",
+        "AwsSolutions-IAM5[Resource::arn:aws:es:eu-west-1:111122223333:domain/vitrine-test-search/*]",
         "AwsSolutions-IAM5[Resource::arn:aws:s3:::vitrine-test-analytics-111122223333-eu-west-1/errors/*]",
         "AwsSolutions-IAM5[Resource::arn:aws:s3:::vitrine-test-analytics-111122223333-eu-west-1/events/*]",
         "AwsSolutions-IAM5[Resource::arn:aws:s3:::vitrine-test-assets-111122223333-eu-west-1/*]",

@@ -156,7 +156,8 @@ def test_data_stores_admit_only_the_gateway_security_group(synth: Synthesized) -
     assert all("SourceSecurityGroupId" in r for r in rules)
     assert not any(r.get("CidrIp") == "0.0.0.0/0" for r in rules)
     literal_ports = sorted(r["FromPort"] for r in rules if isinstance(r["FromPort"], int))
-    assert literal_ports == [443, 5432, 6380]  # endpoints, RDS Proxy, Redis: from the gateway
+    # endpoints, OpenSearch, RDS Proxy, Redis: from the gateway
+    assert literal_ports == [443, 443, 5432, 6380]
     [to_cluster] = [r for r in rules if not isinstance(r["FromPort"], int)]
     assert to_cluster["FromPort"]["Fn::GetAtt"][1] == "Endpoint.Port"  # RDS Proxy to Aurora
     assert "Proxy" in json.dumps(to_cluster["SourceSecurityGroupId"])

@@ -8,6 +8,7 @@ reads documented responses. What it cannot prove: that a real cluster ranks like
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -16,6 +17,9 @@ import orjson
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 
 from datasources.errors import InvalidSearchQuery
 from datasources.search.opensearch_engine import OpenSearchSearch
@@ -29,6 +33,8 @@ class Recorder:
     """Requests received, and canned responses per (method, path), served in order."""
 
     requests: list[tuple[str, str, dict[str, str], Any]] = field(default_factory=list)
+    received: list[tuple[dict[str, str], bytes, str]] = field(default_factory=list)
+    """Each request's headers, raw body and URL (as sent), for checking signatures."""
     answers: dict[tuple[str, str], list[tuple[int, Any]]] = field(default_factory=dict)
 
     def answer(self, method: str, path: str, body: Any, status: int = 200) -> None:
@@ -41,6 +47,7 @@ class Recorder:
         else:
             body = orjson.loads(raw) if raw else None
         self.requests.append((request.method, request.path, dict(request.query), body))
+        self.received.append((dict(request.headers), raw, str(request.url)))
         queue = self.answers.get((request.method, request.path))
         if not queue:
             return web.json_response({"error": "unexpected request"}, status=500)
@@ -48,17 +55,28 @@ class Recorder:
         return web.json_response(payload, status=status)
 
 
-@pytest.fixture
-async def server() -> AsyncIterator[tuple[Recorder, OpenSearchSearch]]:
+@contextlib.asynccontextmanager
+async def _recorded(
+    sign_region: str | None = None,
+) -> AsyncIterator[tuple[Recorder, OpenSearchSearch]]:
     recorder = Recorder()
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", recorder.handle)
     test_server = TestServer(app, host="127.0.0.1")
     await test_server.start_server()
-    engine = OpenSearchSearch.connect(str(test_server.make_url("/")).rstrip("/"), "products")
-    yield recorder, engine
-    await engine.close()
-    await test_server.close()
+    url = str(test_server.make_url("/")).rstrip("/")
+    engine = OpenSearchSearch.connect(url, "products", sign_region=sign_region)
+    try:
+        yield recorder, engine
+    finally:
+        await engine.close()
+        await test_server.close()
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[tuple[Recorder, OpenSearchSearch]]:
+    async with _recorded() as recorded:
+        yield recorded
 
 
 ACK = {"acknowledged": True}
@@ -306,3 +324,67 @@ async def test_similar_to_a_product_the_index_lacks_is_empty_and_bad_first_is_re
     # then nothing is found and no search was sent
     assert found == ()
     assert [(m, p) for m, p, _, _ in recorder.requests] == [("GET", "/products/_doc/gone")]
+
+
+# -- Amazon OpenSearch Service: IAM (SigV4) ----------------------------------------------------
+
+ACCESS_KEY, SECRET_KEY = "AKIAVITRINETEST00001", "vitrine-test-secret-key/0123456789abcdefghij"
+
+
+def _expected_signature(headers: dict[str, str], body: bytes, url: str, method: str) -> str:
+    """The SigV4 signature AWS would compute for the request as received (botocore's)."""
+    authorization = headers["Authorization"]
+    signed = authorization.split("SignedHeaders=")[1].split(",")[0].split(";")
+    lowered = {name.lower(): value for name, value in headers.items()}
+    request = AWSRequest(
+        method=method, url=url, data=body, headers={name: lowered[name] for name in signed}
+    )
+    request.context["timestamp"] = lowered["x-amz-date"]
+    auth = SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "es", "eu-west-1")
+    string_to_sign = auth.string_to_sign(request, auth.canonical_request(request))
+    return str(auth.signature(string_to_sign, request))
+
+
+async def test_requests_to_an_aws_domain_carry_a_valid_sigv4_signature(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given AWS credentials in the environment and an adapter signing for eu-west-1
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    async with _recorded(sign_region="eu-west-1") as (recorder, engine):
+        recorder.answer("GET", "/products/_doc/p1", {"_id": "p1", "found": False}, status=404)
+        recorder.answer("HEAD", "/", None)
+        # when it reads a document (GET) and pings the cluster (HEAD)
+        await engine.similar("p1", 4)
+        await engine.check()
+
+    # then each request names the key, region and service, and its signature is the one
+    # botocore computes for the request as it arrived
+    assert [(m, p) for m, p, _, _ in recorder.requests] == [
+        ("GET", "/products/_doc/p1"),
+        ("HEAD", "/"),
+    ]
+    for (method, *_), (headers, body, url) in zip(
+        recorder.requests, recorder.received, strict=True
+    ):
+        authorization = headers["Authorization"]
+        assert authorization.startswith(
+            f"AWS4-HMAC-SHA256 Credential={ACCESS_KEY}/{headers['X-Amz-Date'][:8]}/eu-west-1/es/"
+        )
+        assert "host" in authorization.split("SignedHeaders=")[1].split(",")[0].split(";")
+        signature = authorization.rsplit("Signature=", 1)[1]
+        assert signature == _expected_signature(headers, body, url, method)
+
+
+async def test_an_unsigned_adapter_sends_no_credentials(
+    server: tuple[Recorder, OpenSearchSearch],
+) -> None:
+    # given the adapter for a cluster without IAM (local, self-managed)
+    recorder, engine = server
+    recorder.answer("HEAD", "/", None)
+    # when it pings the cluster
+    await engine.check()
+    # then no Authorization header went out
+    [(headers, _, _)] = recorder.received
+    assert "Authorization" not in headers
