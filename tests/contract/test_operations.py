@@ -44,6 +44,12 @@ def test_there_are_operations_for_the_storefront_and_admin() -> None:
         "AdminUpdateProduct",
         "AdminArchiveProduct",
         "AdminAttachAsset",
+        "AdminUploadAsset",
+        "AdminFinalizeAssetUpload",
+        "AdminRequestRender",
+        "MerchantUploadPage",
+        "MerchantRenderJob",
+        "OnRenderJobProgress",
     } <= names
 
 

@@ -8,21 +8,30 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Route,
+    WebSocketRoute,
+    async_playwright,
+)
 
+from client_examples.python.buy import cognito_sign_in
 from datasources.ports import EventBus
 from gateway import seed
 from gateway.app import create_app
 from gateway.auth import API_KEY_HEADER
 from gateway.bootstrap import Services, build_services, provision
 from gateway.demo_products import DEMO_PRODUCTS
-from gateway.local_cognito import create_demo_pool
+from gateway.local_cognito import create_demo_pool, demo_user
 from gateway.local_stack.scratch_databases import scratch_database
 from gateway.settings import Settings
 from tests.api.conftest import load_catalog
@@ -31,6 +40,8 @@ from tests.support.moto_process import MotoProcess, free_port
 
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--headless", "--disable-quic", "--no-first-run"]
+RESTART = 1012  # WebSocket close code "Service Restart": clients reconnect
 # a sofa with three velvet variants; 3 vases in stock; two more sofas & chairs for search facets
 SHOWN = ("harbor-sofa", "amber-bud-vase", "nook-loveseat", "lounge-armchair")
 
@@ -151,8 +162,17 @@ def demo_subset() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
+def storefront_environment() -> dict[str, str]:
+    """Settings a test module adds to its storefront's gateway (none here; override it)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
 async def storefront(
-    moto: MotoProcess, shopping_server_url: str, demo_subset: None
+    moto: MotoProcess,
+    shopping_server_url: str,
+    demo_subset: None,
+    storefront_environment: dict[str, str],
 ) -> AsyncIterator[Storefront]:
     pool = create_demo_pool(
         moto.endpoint_url,
@@ -170,6 +190,7 @@ async def storefront(
             VITRINE_RENDER_DLQ=f"storefront-jobs-{suffix}-dlq",
             VITRINE_WORKER_WAIT_SECONDS=1,
             **pool.environment(),
+            **storefront_environment,
         )
         services = build_services(settings)
         await provision(services)
@@ -191,3 +212,102 @@ async def storefront(
         )
         server.should_exit = True
         await asyncio.to_thread(thread.join, 10)
+
+
+async def sign_in_token(storefront: Storefront, role: str) -> str:
+    """An access token of the demo user playing ``role``, from the local Cognito pool."""
+    user = demo_user(role)
+    client_id = storefront.settings.cognito_app_client_ids[0]
+    return await asyncio.to_thread(
+        cognito_sign_in, storefront.moto_url, client_id, user.username, user.password
+    )
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    executable = chromium_or_skip()
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        await launched.close()
+
+
+@dataclass
+class Visitor:
+    """A fresh browser profile that may reach only the gateway and moto; ``outside`` lists
+    what it tried to reach beyond them."""
+
+    context: BrowserContext
+    page: Page
+    outside: list[str] = field(default_factory=list)
+
+
+Visit = Callable[[], Awaitable[Visitor]]
+
+
+@pytest.fixture
+async def visit(browser: Browser, storefront: Storefront) -> AsyncIterator[Visit]:
+    """Opens visitors (each a fresh profile, empty localStorage); closed after the test."""
+    contexts: list[BrowserContext] = []
+
+    async def open_visitor() -> Visitor:
+        context = await browser.new_context(viewport={"width": 1280, "height": 800})
+        contexts.append(context)
+        visitor = Visitor(context, await context.new_page())
+
+        async def only_local(route: Route) -> None:
+            url = route.request.url
+            if url.startswith((storefront.url, storefront.moto_url)):
+                await route.continue_()
+            else:
+                visitor.outside.append(url)
+                await route.abort()
+
+        await visitor.page.route("**/*", only_local)
+        return visitor
+
+    yield open_visitor
+    for context in contexts:
+        await context.close()
+
+
+class SocketSwitch:
+    """Sits between a page and the gateway on every WebSocket: ``cut()`` drops the latest
+    connection as a restarting gateway would, and after ``hold_next()`` the page's next
+    connection is held (never reaches the server: no ack, no events) until ``release()``."""
+
+    def __init__(self) -> None:
+        self.sockets: list[tuple[WebSocketRoute, WebSocketRoute]] = []
+        self.held: list[WebSocketRoute] = []
+        self._hold = False
+
+    async def attach(self, page: Page) -> None:
+        """Route ``page``'s GraphQL WebSockets through the switch."""
+        await page.route_web_socket("**/graphql", self._route)
+
+    def _route(self, ws: WebSocketRoute) -> None:
+        if self._hold:
+            self._hold = False
+            self.held.append(ws)
+        else:
+            self.sockets.append((ws, ws.connect_to_server()))
+
+    def hold_next(self) -> None:
+        """Hold the page's next connection."""
+        self._hold = True
+
+    async def cut(self) -> None:
+        """Close the latest connection on both sides (code 1012, as a gateway restart)."""
+        page_side, server_side = self.sockets[-1]
+        await page_side.close(code=RESTART, reason="gateway restart")
+        await server_side.close(code=RESTART, reason="gateway restart")
+
+    async def wait_held(self) -> None:
+        """Wait (bounded) until the page has tried to reconnect and is held."""
+        async with asyncio.timeout(30):
+            while not self.held:  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+
+    async def release(self) -> None:
+        """Give up the held connection, so that the page connects again."""
+        await self.held[-1].close(code=RESTART, reason="gateway restart")

@@ -8,58 +8,29 @@ from __future__ import annotations
 import io
 import os
 import shutil
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageChops
-from playwright.async_api import Browser, Page, Route, async_playwright
+from playwright.async_api import Page
 
 from gateway.local_cognito import demo_user
-from tests.e2e.conftest import ARTIFACTS, SHOWN, Storefront, chromium_or_skip
+from tests.e2e.conftest import ARTIFACTS, SHOWN, Storefront, Visit, Visitor
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--headless", "--disable-quic", "--no-first-run"]
 # The README's screenshot: written when missing, or anew with UPDATE_DOCS_SCREENSHOT=1.
 SCREENSHOT = Path(__file__).parents[2] / "docs" / "img" / "storefront.png"
 BACKGROUND = (242, 242, 242)  # the viewer's CSS background
 
 
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    executable = chromium_or_skip()
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield launched
-        await launched.close()
-
-
-@dataclass
-class Shopper:
-    page: Page
-    outside: list[str]
+Shopper = Visitor
 
 
 @pytest.fixture
-async def shopper(browser: Browser, storefront: Storefront) -> AsyncIterator[Shopper]:
+async def shopper(visit: Visit) -> Shopper:
     """A fresh browser profile (empty localStorage) that may reach only the gateway and moto."""
-    context = await browser.new_context(viewport={"width": 1280, "height": 800})
-    page = await context.new_page()
-    outside: list[str] = []
-
-    async def only_local(route: Route) -> None:
-        url = route.request.url
-        if url.startswith((storefront.url, storefront.moto_url)):
-            await route.continue_()
-        else:
-            outside.append(url)
-            await route.abort()
-
-    await page.route("**/*", only_local)
-    yield Shopper(page, outside)
-    await context.close()
+    return await visit()
 
 
 def _differing_pixels(image: Image.Image, other: Image.Image) -> int:

@@ -8,73 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import (
-    Browser,
-    BrowserContext,
-    Page,
-    Route,
-    WebSocketRoute,
-    async_playwright,
-)
+from playwright.async_api import Page
 
-from client_examples.python.buy import cognito_sign_in
 from datasources.events.records import Topic
 from gateway.local_cognito import demo_user
-from tests.e2e.conftest import ARTIFACTS, Storefront, chromium_or_skip
+from tests.e2e.conftest import ARTIFACTS, SocketSwitch, Storefront, Visit, sign_in_token
 from tests.support.shopping_api import ORDER_FULFILL
 
 pytestmark = pytest.mark.integration
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--headless", "--disable-quic", "--no-first-run"]
-RESTART = 1012  # WebSocket close code "Service Restart": clients reconnect
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    executable = chromium_or_skip()
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield launched
-        await launched.close()
-
-
-class Visitor:
-    """A fresh browser profile that may reach only the gateway and moto."""
-
-    def __init__(self, context: BrowserContext, page: Page) -> None:
-        self.context = context
-        self.page = page
-        self.outside: list[str] = []
-
-
-@pytest.fixture
-async def visit(browser: Browser, storefront: Storefront) -> AsyncIterator[Any]:
-    contexts: list[BrowserContext] = []
-
-    async def open_visitor() -> Visitor:
-        context = await browser.new_context(viewport={"width": 1280, "height": 800})
-        contexts.append(context)
-        visitor = Visitor(context, await context.new_page())
-
-        async def only_local(route: Route) -> None:
-            url = route.request.url
-            if url.startswith((storefront.url, storefront.moto_url)):
-                await route.continue_()
-            else:
-                visitor.outside.append(url)
-                await route.abort()
-
-        await visitor.page.route("**/*", only_local)
-        return visitor
-
-    yield open_visitor
-    for context in contexts:
-        await context.close()
 
 
 def _subscribers(storefront: Storefront, topic: Topic) -> int:
@@ -110,11 +54,7 @@ async def _buy(storefront: Storefront, page: Page, slug: str) -> str:
 
 async def _fulfil(storefront: Storefront, order_id: str) -> None:
     """The merchant fulfils the order over HTTP, signed in through the local Cognito pool."""
-    client_id = storefront.settings.cognito_app_client_ids[0]
-    admin = demo_user("admin")
-    token = await asyncio.to_thread(
-        cognito_sign_in, storefront.moto_url, client_id, admin.username, admin.password
-    )
+    token = await sign_in_token(storefront, "admin")
     async with httpx.AsyncClient(timeout=30) as http:
         response = await http.post(
             f"{storefront.url}/graphql",
@@ -127,7 +67,7 @@ async def _fulfil(storefront: Storefront, order_id: str) -> None:
 
 
 async def test_order_status_and_stock_change_on_screen_without_a_reload(
-    visit: Any, storefront: Storefront
+    visit: Visit, storefront: Storefront
 ) -> None:
     # given a visitor looking at the sofa (live stock of each of its three variants)
     stock_subscribers = _subscribers(storefront, Topic.INVENTORY_CHANGED)
@@ -163,40 +103,25 @@ async def test_order_status_and_stock_change_on_screen_without_a_reload(
 
 
 async def test_order_page_catches_up_after_its_websocket_drops(
-    visit: Any, storefront: Storefront
+    visit: Visit, storefront: Storefront
 ) -> None:
     # given a shopper on their new order's page, whose WebSockets the test can cut and hold
     shopper = await visit()
-    sockets: list[tuple[WebSocketRoute, WebSocketRoute]] = []
-    held: list[WebSocketRoute] = []
-    hold_next = False
-
-    def route_socket(ws: WebSocketRoute) -> None:
-        nonlocal hold_next
-        if hold_next:
-            hold_next = False
-            held.append(ws)  # not connected to the server: no ack, no events
-        else:
-            sockets.append((ws, ws.connect_to_server()))
-
-    await shopper.page.route_web_socket("**/graphql", route_socket)
+    switch = SocketSwitch()
+    await switch.attach(shopper.page)
     order_id = await _buy(storefront, shopper.page, "nook-loveseat")
     await shopper.page.wait_for_selector("#live-status[data-state='live']")
     await shopper.page.evaluate("window.notReloaded = true")
 
     # when its connection drops, and the reconnection hangs while the merchant fulfils it
-    hold_next = True
-    page_side, server_side = sockets[-1]
-    await page_side.close(code=RESTART, reason="gateway restart")
-    await server_side.close(code=RESTART, reason="gateway restart")
+    switch.hold_next()
+    await switch.cut()
     await shopper.page.wait_for_selector("#live-status[data-state='reconnecting']")
-    async with asyncio.timeout(30):
-        while not held:  # noqa: ASYNC110
-            await asyncio.sleep(0.05)
+    await switch.wait_held()
     await _fulfil(storefront, order_id)
     missed = await shopper.page.inner_text("#order-status")
     # and the hung connection is given up, so that the page connects again
-    await held[0].close(code=RESTART, reason="gateway restart")
+    await switch.release()
 
     # then the page, connected again, reads the status it missed, without a reload
     await shopper.page.wait_for_selector("#order-status[data-status='FULFILLED']")

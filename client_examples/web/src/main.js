@@ -1,18 +1,22 @@
 // The storefront's pages (hash routes): listing, product, cart and checkout, sign-in, order;
-// search (the header's box and #/search) lives in search.js. A page may follow live updates
+// search (the header's box and #/search) lives in search.js, the merchant's upload page
+// (#/merchant) in merchant.js. A page may follow live updates
 // (live.js): its `startLive()` runs once it is shown, and everything it subscribed to ends
 // when the shopper moves on.
 
 import { ApiError, config as pageConfig, execute, idempotencyKey, money } from "./api.js";
 import { mountSearchBox, renderSearch } from "./search.js";
 import { live, stopAll } from "./live.js";
-import { auth, cart, credentials, signIn } from "./session.js";
+import { renderMerchant } from "./merchant.js";
+import { auth, cart, credentials, groups, signIn } from "./session.js";
 import { h, problem, productCard } from "./ui.js";
 import { createViewer, showVariant, variantFor, webglAvailable } from "./viewer.js";
 
 const view = document.getElementById("view");
 const notice = document.getElementById("notice");
 const LOW_STOCK = 5; // the catalog's low-stock threshold (StockRecord.low_stock_threshold)
+const AFTER_SIGN_IN = { cart: "#/cart", merchant: "#/merchant" }; // ?next= -> where to go
+const ADMIN_GROUP = "admin"; // the Cognito group of merchant admins
 
 function showNotice(text) {
   notice.textContent = text;
@@ -39,6 +43,7 @@ function refreshHeader() {
   document.getElementById("who").textContent = session ? session.username : "";
   document.getElementById("signin-link").hidden = Boolean(session);
   document.getElementById("signout").hidden = !session;
+  document.getElementById("merchant-link").hidden = !groups().includes(ADMIN_GROUP);
   document.getElementById("cart-count").textContent = String(cart.get()?.itemCount ?? 0);
 }
 
@@ -310,7 +315,7 @@ async function renderSignIn(next) {
           await signIn(String(values.get("email")), String(values.get("password")));
           await mergeAnonymousCart();
           refreshHeader();
-          location.hash = next === "cart" ? "#/cart" : "#/";
+          location.hash = AFTER_SIGN_IN[next] || "#/";
         } catch (error) {
           status.replaceChildren(failure(error));
         }
@@ -387,6 +392,7 @@ async function route() {
     else if (parts[0] === "signin") page = await renderSignIn(new URLSearchParams(query).get("next"));
     else if (parts[0] === "order") page = await renderOrder(parts[1]);
     else if (parts[0] === "search") page = await renderSearch(new URLSearchParams(query));
+    else if (parts[0] === "merchant") page = await renderMerchant(failure);
     else page = await renderHome();
   } catch (error) {
     page = failure(error);

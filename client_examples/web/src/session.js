@@ -33,6 +33,20 @@ export const auth = {
   clear: () => write(AUTH_KEY, null),
 };
 
+/**
+ * The Cognito groups in the signed-in user's access token, to show or hide links only: the
+ * API decides what each token may do.
+ */
+export function groups() {
+  const token = auth.get()?.accessToken;
+  try {
+    const payload = token.split(".")[1].replaceAll("-", "+").replaceAll("_", "/");
+    return JSON.parse(atob(payload))["cognito:groups"] || [];
+  } catch {
+    return [];
+  }
+}
+
 /** The headers' worth of credentials for execute(): the shopper's token and the cart token. */
 export function credentials() {
   return { accessToken: auth.get()?.accessToken, cartToken: cart.get()?.token };
