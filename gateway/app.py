@@ -16,6 +16,7 @@ from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from fastapi import FastAPI, Request, Response, WebSocket
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.routing import APIWebSocketRoute
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
@@ -402,6 +403,18 @@ def webhook_readers(settings: Settings) -> dict[str, CallbackReader]:
     return readers
 
 
+WEBSOCKET_ALIAS_PATH = "/graphql/ws"
+"""The same WebSocket endpoint as ``/graphql``, on a path of its own: a CDN routes by path
+and cannot tell an upgrade from a POST, so on AWS CloudFront sends ``/graphql/ws`` to the
+long-lived subscriptions service and ``/graphql`` to Lambda."""
+
+
+def mount_websocket_alias(app: FastAPI, router: GraphQLRouter[Any, Any]) -> None:
+    """Serve the router's WebSocket endpoint at ``WEBSOCKET_ALIAS_PATH`` too."""
+    [endpoint] = [route.endpoint for route in router.routes if isinstance(route, APIWebSocketRoute)]
+    app.add_api_websocket_route(WEBSOCKET_ALIAS_PATH, endpoint)
+
+
 def create_app(settings: Settings, services: Services, *, check_on_start: bool = True) -> FastAPI:
     """The gateway app over already-built services."""
 
@@ -492,6 +505,7 @@ def create_app(settings: Settings, services: Services, *, check_on_start: bool =
     app.state.ws_limiter = limiter
     mount_event_streams(app, event_streams, get_context)
     app.include_router(router, prefix="/graphql")
+    mount_websocket_alias(app, router)
     mount_payment_webhooks(app, services.shopping, webhook_readers(settings), services.events)
     if settings.graphiql:
         graphiql_page.mount_assets(app)

@@ -35,6 +35,7 @@ from infra_cdk.stacks.edge import EdgeFirewallStack, EdgeStack
 from infra_cdk.stacks.events import EventsStack
 from infra_cdk.stacks.identity import IdentityStack
 from infra_cdk.stacks.operations import OperationsStack
+from infra_cdk.stacks.realtime import RealtimeStack
 from infra_cdk.stacks.render import RenderStack
 from infra_cdk.table_spec import TableSpec, load_catalog_table_spec
 
@@ -59,6 +60,9 @@ CONTEXT_KEYS = (
     "render_image_tag",
     "opensearch_url",
     "monthly_budget_usd",
+    "realtime_certificate_arn",
+    "gateway_image_tag",
+    "max_realtime_tasks",
 )
 
 
@@ -76,6 +80,7 @@ class VitrineApp:
     edge: EdgeStack
     render: RenderStack
     operations: OperationsStack
+    realtime: RealtimeStack | None = None
 
     @property
     def stacks(self) -> tuple[Stack, ...]:
@@ -89,6 +94,7 @@ class VitrineApp:
             self.edge,
             self.render,
             self.operations,
+            *((self.realtime,) if self.realtime is not None else ()),
         )
 
 
@@ -169,12 +175,27 @@ def build_app(
     api.add_stack_dependency(
         events, "the gateway puts analytics events on the events stack's stream"
     )
+    realtime = (
+        RealtimeStack(
+            app,
+            "Realtime",
+            config=config,
+            data=data,
+            identity=identity,
+            api=api,
+            env=env,
+            stack_name=names.stack("realtime"),
+        )
+        if config.realtime and isinstance(api, LambdaApiStack)
+        else None
+    )
     edge = EdgeStack(
         app,
         "Edge",
         config=config,
         data=data,
         api_domain_name=api_domain_name,
+        realtime_origin_domain=None if realtime is None else config.realtime_origin_domain,
         firewall=firewall,
         origin_verify=config.api_mode is ApiMode.LAMBDA,
         env=env,
@@ -217,6 +238,7 @@ def build_app(
         edge=edge,
         render=render,
         operations=operations,
+        realtime=realtime,
     )
 
 

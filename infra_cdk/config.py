@@ -106,6 +106,11 @@ class DeployConfig:
     render_image_tag: str = "latest"
     opensearch_url: str | None = None
     monthly_budget_usd: int = 1000
+    realtime_certificate_arn: str | None = None
+    """A regional ACM certificate for ``realtime-origin.<domain_name>``: with it (and a
+    hosted zone), ``api_mode=lambda`` adds the Fargate services for WebSockets and SSE."""
+    gateway_image_tag: str = "latest"
+    max_realtime_tasks: int = 8
 
     @classmethod
     def from_context(cls, context: Mapping[str, Any]) -> DeployConfig:
@@ -143,6 +148,15 @@ class DeployConfig:
         max_instances = _int(context, "render_max_instances", defaults.render_max_instances)
         if max_instances < 1:
             raise ConfigError("context 'render_max_instances' must be at least 1")
+        realtime_certificate = _text(context, "realtime_certificate_arn", None)
+        if realtime_certificate is not None and hosted_zone_id is None:
+            raise ConfigError(
+                "context 'realtime_certificate_arn' needs 'hosted_zone_id' and "
+                "'hosted_zone_name' (the realtime origin gets a DNS name in that zone)"
+            )
+        max_realtime_tasks = _int(context, "max_realtime_tasks", defaults.max_realtime_tasks)
+        if max_realtime_tasks < 2:
+            raise ConfigError("context 'max_realtime_tasks' must be at least 2 (one per zone)")
         return cls(
             account=_text(context, "account", defaults.account) or defaults.account,
             region=region,
@@ -170,12 +184,26 @@ class DeployConfig:
             or defaults.render_image_tag,
             opensearch_url=_https_url(context, "opensearch_url"),
             monthly_budget_usd=budget,
+            realtime_certificate_arn=realtime_certificate,
+            gateway_image_tag=_text(context, "gateway_image_tag", defaults.gateway_image_tag)
+            or defaults.gateway_image_tag,
+            max_realtime_tasks=max_realtime_tasks,
         )
 
     @property
     def names(self) -> Names:
         """Physical names of this deployment."""
         return Names(self.stage)
+
+    @property
+    def realtime_origin_domain(self) -> str:
+        """The realtime load balancer's DNS name (CloudFront's origin for WebSockets/SSE)."""
+        return f"realtime-origin.{self.domain_name}"
+
+    @property
+    def realtime(self) -> bool:
+        """Whether the Fargate services for WebSockets and SSE are deployed."""
+        return self.api_mode is ApiMode.LAMBDA and self.realtime_certificate_arn is not None
 
     @property
     def public_url(self) -> str:

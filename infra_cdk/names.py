@@ -34,6 +34,9 @@ class EnvVar:
     DATABASE_SECRET_ARN: Final = "VITRINE_DATABASE_SECRET_ARN"
     REDIS_AUTH_SECRET_ARN: Final = "VITRINE_REDIS_AUTH_SECRET_ARN"
     ORIGIN_VERIFY_SECRET_ARN: Final = "VITRINE_ORIGIN_VERIFY_SECRET_ARN"
+    CONSUMERS: Final = "VITRINE_CONSUMERS"
+    HOST: Final = "VITRINE_HOST"
+    PORT: Final = "VITRINE_PORT"
     PAYMENT_PROVIDER: Final = "VITRINE_PAYMENT_PROVIDER"
     STRIPE_SECRET_ARN: Final = "VITRINE_STRIPE_SECRET_ARN"
     STRIPE_WEBHOOK_SECRET_ARN: Final = "VITRINE_STRIPE_WEBHOOK_SECRET_ARN"
@@ -83,6 +86,8 @@ MODELS_PREFIX: Final = "models/"
 OPENSEARCH_ENGINE: Final = "opensearch"
 SEARCH_INDEX_PATTERN: Final = "products*"
 """The indexes behind the search alias (``VITRINE_SEARCH_ALIAS``'s default ``products``)."""
+EXTERNAL_CONSUMERS: Final = "external"
+"""``VITRINE_CONSUMERS`` of API processes beside a ``vitrine consumers`` service."""
 OPENSEARCH_SIGV4: Final = "sigv4"
 """``VITRINE_OPENSEARCH_AUTH`` for the domain (``gateway.settings.OpenSearchAuth.SIGV4``)."""
 """``VITRINE_SEARCH_ENGINE`` on AWS (``gateway.settings.SearchEngineName.OPENSEARCH``)."""
@@ -184,6 +189,31 @@ class Names:
     def stream_indexer_dead_letter_queue(self) -> str:
         """Where stream batches the indexer failed on go (on-failure destination)."""
         return f"{self.prefix}-stream-indexer-dlq"
+
+    @property
+    def gateway_repository(self) -> str:
+        """ECR repository of the gateway's container image (Dockerfile, target gateway)."""
+        return f"{self.prefix}-gateway"
+
+    @property
+    def realtime_cluster(self) -> str:
+        """ECS (Fargate) cluster of the long-lived gateway processes."""
+        return f"{self.prefix}-realtime"
+
+    @property
+    def subscriptions_service(self) -> str:
+        """ECS service of ``vitrine serve`` for WebSockets and Server-Sent Events."""
+        return f"{self.prefix}-subscriptions"
+
+    @property
+    def consumers_service(self) -> str:
+        """ECS service of ``vitrine consumers`` (search indexing, availability counters)."""
+        return f"{self.prefix}-consumers"
+
+    @property
+    def realtime_load_balancer(self) -> str:
+        """Application Load Balancer of the subscriptions service (at most 32 characters)."""
+        return f"{self.prefix}-realtime"[:32]
 
     @property
     def search_domain(self) -> str:

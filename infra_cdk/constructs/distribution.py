@@ -22,6 +22,9 @@ from infra_cdk.names import (
 )
 
 API_MAX_TTL = Duration.days(1)
+REALTIME_PATHS = ("/graphql/ws*", "/graphql/realtime*", "/graphql/stream*")
+"""WebSockets (graphql-transport-ws and graphql-ws; AppSync's protocol) and Server-Sent
+Events: to the Fargate subscriptions service, which holds connections open."""
 FORWARDED_TO_API = ("content-type", "accept", REQUEST_ID_HEADER)
 """Headers the gateway needs besides the cache-key ones (credentials)."""
 
@@ -39,6 +42,7 @@ class Storefront(Construct):
         certificate_arn: str,
         api_domain_name: str,
         origin_verify_value: str | None,
+        realtime_origin_domain: str | None = None,
         asset_bucket: s3.IBucket,
         log_bucket: s3.IBucket,
         web_acl_arn: str,
@@ -81,6 +85,39 @@ class Storefront(Construct):
             ),
         )
         asset_origin = origins.S3BucketOrigin.with_origin_access_control(asset_bucket)
+        additional_behaviors = {
+            f"/{ASSETS_PATH}/*": cloudfront.BehaviorOptions(
+                origin=asset_origin,
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
+                cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
+                response_headers_policy=cloudfront.ResponseHeadersPolicy.CORS_ALLOW_ALL_ORIGINS_WITH_PREFLIGHT_AND_SECURITY_HEADERS,
+                compress=True,
+            )
+        }
+        if realtime_origin_domain is not None:
+            realtime_origin = origins.HttpOrigin(
+                realtime_origin_domain,
+                protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+                origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
+                read_timeout=Duration.seconds(60),
+                keepalive_timeout=Duration.seconds(60),
+                custom_headers=(
+                    {}
+                    if origin_verify_value is None
+                    else {ORIGIN_VERIFY_HEADER: origin_verify_value}
+                ),
+            )
+            for path in REALTIME_PATHS:
+                # Never cached; every viewer header (Sec-WebSocket-*, credentials) goes on.
+                additional_behaviors[path] = cloudfront.BehaviorOptions(
+                    origin=realtime_origin,
+                    viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+                    allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
+                    cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
+                    origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+                    compress=False,
+                )
         self.distribution = cloudfront.Distribution(
             self,
             "Distribution",
@@ -104,16 +141,7 @@ class Storefront(Construct):
                 response_headers_policy=cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
                 compress=True,
             ),
-            additional_behaviors={
-                f"/{ASSETS_PATH}/*": cloudfront.BehaviorOptions(
-                    origin=asset_origin,
-                    viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-                    allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
-                    cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
-                    response_headers_policy=cloudfront.ResponseHeadersPolicy.CORS_ALLOW_ALL_ORIGINS_WITH_PREFLIGHT_AND_SECURITY_HEADERS,
-                    compress=True,
-                )
-            },
+            additional_behaviors=additional_behaviors,
         )
         acknowledge(
             self.distribution,

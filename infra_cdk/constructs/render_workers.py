@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infra_cdk.constructs.containers import task_log_group, task_role
 from infra_cdk.nag import acknowledge
 
 WORKER_COMMAND = ("vitrine", "worker")
@@ -219,17 +219,9 @@ class RenderWorkers(Construct):
         max_tasks: int,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.log_group = logs.LogGroup(
-            self,
-            "Logs",
-            retention=logs.RetentionDays.ONE_MONTH,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        self.task_role = iam.Role(
-            self,
-            "TaskRole",
-            assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
-            description="Vitrine render worker: consume jobs, read uploads, write models",
+        self.log_group = task_log_group(self)
+        self.task_role = task_role(
+            self, "Vitrine render worker: consume jobs, read uploads, write models"
         )
         self.task_policy = iam.Policy(
             self, "TaskPolicy", statements=list(task_policy), roles=[self.task_role]

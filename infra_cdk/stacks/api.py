@@ -69,6 +69,7 @@ def grant_gateway_data_access(
     data: DataStack,
     identity: IdentityStack,
     origin_verify: OriginVerifySecret | None,
+    search_role: str = GATEWAY_SEARCH_ROLE,
 ) -> iam.Policy:
     """Least privilege: the named actions on this deployment's table, bucket, key and
     secrets only (explicit statements rather than the L2 ``grant_*`` helpers, whose
@@ -131,7 +132,7 @@ def grant_gateway_data_access(
             "SearchAccess",
             search=data.search,
             role=role,
-            opensearch_role=GATEWAY_SEARCH_ROLE,
+            opensearch_role=search_role,
             index_pattern=SEARCH_INDEX_PATTERN,
         )
     acknowledge(

@@ -52,6 +52,7 @@ class EdgeStack(Stack):
         data: DataStack,
         api_domain_name: str,
         firewall: EdgeFirewallStack,
+        realtime_origin_domain: str | None = None,
         origin_verify: bool = True,
         **kwargs: Any,
     ) -> None:
@@ -86,6 +87,7 @@ class EdgeStack(Stack):
             domain_name=config.domain_name,
             certificate_arn=config.certificate_arn,
             api_domain_name=api_domain_name,
+            realtime_origin_domain=realtime_origin_domain,
             origin_verify_value=(
                 origin_verify_header_value(config.names.secret("origin-verify"))
                 if origin_verify

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import RemovalPolicy, Stack
-from aws_cdk import aws_ecr as ecr
+from aws_cdk import Stack
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from infra_cdk.config import DeployConfig
+from infra_cdk.constructs.containers import image_repository
 from infra_cdk.constructs.render_workers import GpuCapacity, RenderWorkers
 from infra_cdk.nag import acknowledge
 from infra_cdk.names import MODELS_PREFIX, NO_PAYMENTS, PRODUCTION_PROFILE, UPLOADS_PREFIX, EnvVar
@@ -105,15 +105,7 @@ class RenderStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         names = config.names
-        self.repository = ecr.Repository(
-            self,
-            "Images",
-            repository_name=names.render_repository,
-            image_scan_on_push=True,
-            image_tag_mutability=ecr.TagMutability.IMMUTABLE,
-            encryption=ecr.RepositoryEncryption.KMS,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
+        self.repository = image_repository(self, "Images", names.render_repository)
         self.cluster = ecs.Cluster(
             self,
             "Cluster",

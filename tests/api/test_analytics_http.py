@@ -4,6 +4,7 @@ gateway builds its first search index at start-up for RELATED."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from pathlib import Path
 from typing import Any
@@ -93,7 +94,13 @@ async def test_events_reach_kinesis_and_each_client_ip_has_its_own_event_bucket(
         full = await _post(app, "10.0.0.7", "TrackEvents", {"events": [view] * 100})
         # and another shopper (another IP, the same API key) sends a full batch
         other = await _post(app, "10.0.0.8", "TrackEvents", {"events": [view] * 100})
-        # and the storefront asks for related products
+        # and, once the start-up index (built in the background) is live, the storefront
+        # asks for related products
+        assert services.search is not None
+        async with asyncio.timeout(30):
+            # polled: the background indexer announces nothing the test could wait on
+            while await services.search.live_index() is None:  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
         related = await _post(
             app,
             "10.0.0.9",

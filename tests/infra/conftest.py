@@ -29,6 +29,9 @@ TEST_CONTEXT = {
     "hosted_zone_name": "vitrine.test",
     "hosted_ui_domain_prefix": "vitrine-test-login",
     "alarm_emails": "oncall@vitrine.test",
+    "realtime_certificate_arn": (
+        "arn:aws:acm:eu-west-1:111122223333:certificate/66666666-7777-8888-9999-000000000000"
+    ),
 }
 
 

@@ -43,7 +43,12 @@ def test_gateway_function_environment_is_made_of_settings_fields(synth: Any) -> 
     # comes from the names module
     assert variables - settings_aliases() == set()
     assert variables & LAMBDA_RESERVED == set()
-    assert variables == names_env_vars() - {EnvVar.API_KEYS}
+    assert variables == names_env_vars() - {
+        EnvVar.API_KEYS,
+        EnvVar.CONSUMERS,
+        EnvVar.HOST,
+        EnvVar.PORT,
+    }
     assert function["Environment"]["Variables"][EnvVar.PROFILE] == "production"
     assert function["Environment"]["Variables"][EnvVar.GRAPHIQL] == "false"
     assert function["Environment"]["Variables"][EnvVar.INTROSPECTION] == "false"
@@ -90,7 +95,18 @@ def test_render_worker_environment_is_made_of_settings_fields(synth: Any) -> Non
     [indexer] = synth.resources("Events", "AWS::Lambda::Function").values()
     indexer_variables = set(indexer["Properties"]["Environment"]["Variables"])
     assert indexer_variables <= names_env_vars()
-    used = variables | indexer_variables | set(function["Environment"]["Variables"])
+    realtime_variables = {
+        e["Name"]
+        for task in synth.resources("Realtime", "AWS::ECS::TaskDefinition").values()
+        for e in task["Properties"]["ContainerDefinitions"][0]["Environment"]
+    }
+    assert realtime_variables - settings_aliases() == set()
+    used = (
+        variables
+        | indexer_variables
+        | realtime_variables
+        | set(function["Environment"]["Variables"])
+    )
     assert used - {"AWS_REGION"} == names_env_vars()
 
 
