@@ -188,7 +188,8 @@ class Setup:
 
     plan: Plan
     sku: str
-    moto_pid: int
+    data_pid: int
+    """The data source (moto): its CPU counts as the bench's, and the quiet gate watches it."""
     gate: QuietGate
     log_dir: Path
 
@@ -298,12 +299,12 @@ async def run_phase(
         ]
         server_pids = [s.child.pid for s in servers]
         driver_pids = [pid for pool in pools for pid in pool.pids]
-        bench_pids = [*server_pids, *driver_pids, setup.moto_pid, os.getpid()]
+        bench_pids = [*server_pids, *driver_pids, setup.data_pid, os.getpid()]
         window = Window()
         sent: list[Broadcast] = []
         for number in range(broadcasts + 1):
             if gate is not None:
-                await gate.wait((server_pids[0], setup.moto_pid))
+                await gate.wait((server_pids[0], setup.data_pid))
             marks = (_cpu(server_pids), _cpu(driver_pids), _cpu(bench_pids))
             machine, wall = machine_busy_seconds(), time.perf_counter()
             broadcast = await trigger()
@@ -352,7 +353,11 @@ async def run_phase(
     return phase
 
 
-def _server(kind: str, env: dict[str, str], log_dir: Path, name: str) -> Server:
+def start_server(kind: str, env: dict[str, str], log_dir: Path, name: str) -> Server:
+    """A ``baseline`` broadcast server, or a ``graphql`` gateway (bench static tokens, the
+    subscriber counter), started as a child process."""
+    """A ``baseline`` broadcast server or a ``graphql`` gateway (bench static tokens, the
+    subscriber counter) as a child process, started."""
     port = free_port()
     if kind == "baseline":
         argv = [sys.executable, "-m", "bench.broadcast_server", "--port", str(port)]
@@ -448,7 +453,7 @@ async def _phases(
         await _measured(
             "baseline",
             f"Baseline: bare Starlette broadcast, 1 process, {n:,} sockets",
-            [_server("baseline", env, log_dir, "broadcast")],
+            [start_server("baseline", env, log_dir, "broadcast")],
             lambda client: baseline_trigger(client, sku),
             setup,
         )
@@ -458,7 +463,7 @@ async def _phases(
         await _measured(
             "gateway",
             f"Gateway: 1 process, in-process bus, {n:,} subscribers",
-            [_server("graphql", gateway_env, log_dir, "gateway")],
+            [start_server("graphql", gateway_env, log_dir, "gateway")],
             adjust,
             setup,
         )
@@ -472,7 +477,9 @@ async def _phases(
         "VITRINE_EVENT_CHANNEL_PREFIX": f"vitrine-bench-{uuid.uuid4().hex[:8]}:events:",
     }
     servers = [
-        _server("graphql", _gateway_env(env, log_dir, f"redis-{k}", **redis), log_dir, f"redis-{k}")
+        start_server(
+            "graphql", _gateway_env(env, log_dir, f"redis-{k}", **redis), log_dir, f"redis-{k}"
+        )
         for k in (1, 2)
     ]
     bench.phases.append(
