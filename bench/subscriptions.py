@@ -320,7 +320,10 @@ async def run_phase(
                 window.bench += _cpu(bench_pids) - marks[2]
                 window.machine += machine_busy_seconds() - machine
                 window.wall += time.perf_counter() - wall
-            say(f"{key}: broadcast {number} delivered {sum(received)} messages so far")
+            say(
+                f"{key}: broadcast {number}: {sum(received)} messages in all, "
+                f"{time.monotonic() - broadcast.sent_at:.2f} s after the send"
+            )
             await asyncio.sleep(plan.pause_seconds)
         deliveries: list[list[tuple[float, int]]] = []
         other: list[str] = []

@@ -177,6 +177,16 @@ def _against_baseline(bench: SubscriptionBench) -> list[str]:
         "execution of the selection per event (strawberry/graphql-core); the baseline "
         "serialises one small JSON object per socket.",
         "",
+        f"One uvicorn process is one event loop on one core: at "
+        f"{gateway.server_ms_per_message:.2f} ms of CPU per delivered message, a "
+        f"{gateway.subscribers:,}-subscriber broadcast needs about "
+        f"{gateway.server_ms_per_message * gateway.subscribers:,.0f} ms of the gateway's CPU "
+        f"before the last subscriber is served, however idle the machine; a p99 under "
+        f"{P99_TARGET_MS:.0f} ms needs under {P99_TARGET_MS / gateway.subscribers:.3f} ms per "
+        "message. Broadcasts far slower than that figure (see *Per broadcast*) waited for "
+        "something else as well: other processes on the cores (*others busy*), or pauses of "
+        "the process itself; this run does not tell which.",
+        "",
     ]
 
 
