@@ -201,9 +201,9 @@ def _driver_note(bench: SubscriptionBench) -> list[str]:
         f"The subscribers are {bench.plan.drivers} driver processes (per phase; split between "
         "the servers in the Redis phase), each an asyncio (uvloop) `websockets` client that "
         "only stamps and keeps each frame while measuring and parses them afterwards. They "
-        f"share the {os.cpu_count()} cores with the servers: at most "
-        f"{worst.driver_ms_per_message:.2f} ms of CPU per message, {share:.0%} of one core "
-        f"over the broadcasts ({worst.key}). Every millisecond they take is a millisecond the "
+        f"share the {os.cpu_count()} cores with the servers: in the busiest phase "
+        f"({worst.key}) {worst.driver_ms_per_message:.2f} ms of CPU per message, {share:.0%} "
+        "of one core over the broadcasts (each phase's figure is in *Results*). Every millisecond they take is a millisecond the "
         "server does not get, so the latencies here are upper bounds for a server with the "
         "cores to itself.",
         "",
