@@ -53,13 +53,19 @@ _ALLOCATE = sa.text(
 
 
 class StaticTokens:
-    """A TokenVerifier for the bench: ``bench:<sub>`` is that Cognito user, no groups."""
+    """A TokenVerifier for the bench: ``bench:<sub>[:<group>,...]`` is that Cognito user (in
+    those groups, e.g. ``bench:merchant:admin``)."""
 
     async def verify(self, token: str) -> Identity:
         if not token.startswith(TOKEN_PREFIX) or len(token) == len(TOKEN_PREFIX):
             raise Unauthorized("not a bench token")
-        sub = token[len(TOKEN_PREFIX) :]
-        return Identity(mode=AuthMode.AMAZON_COGNITO_USER_POOLS, subject=sub, username=sub)
+        sub, _, groups = token[len(TOKEN_PREFIX) :].partition(":")
+        return Identity(
+            mode=AuthMode.AMAZON_COGNITO_USER_POOLS,
+            subject=sub,
+            username=sub,
+            groups=frozenset(g for g in groups.split(",") if g),
+        )
 
 
 async def allocate_without_reservations(

@@ -46,6 +46,14 @@ def cpu_seconds_of(stat: Path) -> float:
     return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
 
 
+def rss_bytes(pid: int) -> int:
+    """Resident memory of process ``pid`` now (``VmRSS`` in /proc/<pid>/status)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
 def wait_until_idle(pid: int, *, below: float = 0.05, timeout: float = 20.0) -> None:
     """Wait until process ``pid`` uses less than ``below`` of a core (over half a second)."""
     deadline = time.monotonic() + timeout

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from bench.baseline import make_unsafe, with_static_tokens
 from bench.handwritten import create_handwritten_app
 from bench.profiling import add_profile_routes
+from datasources.events import Topic
 from gateway.app import create_app
 from gateway.bootstrap import build_services
 from gateway.settings import Settings
@@ -21,10 +22,16 @@ KINDS = ("graphql", "handwritten")
 
 
 def build_app(
-    kind: str, *, profile: bool = False, static_tokens: bool = False, unsafe_checkout: bool = False
+    kind: str,
+    *,
+    profile: bool = False,
+    static_tokens: bool = False,
+    unsafe_checkout: bool = False,
+    subscriber_count: bool = False,
 ) -> FastAPI:
     """The app of this kind over services built from the environment's settings
-    (``static_tokens`` and ``unsafe_checkout``: see ``bench.baseline``)."""
+    (``static_tokens`` and ``unsafe_checkout``: see ``bench.baseline``; ``subscriber_count``
+    adds ``GET /_bench/subscribers``, the event bus's subscribers)."""
     settings = Settings()
     services = build_services(settings)
     if static_tokens:
@@ -34,7 +41,20 @@ def build_app(
     app = create_app(settings, services) if kind == "graphql" else create_handwritten_app(services)
     if profile:
         add_profile_routes(app)
+    if subscriber_count:
+        add_subscriber_route(app, services.events)
     return app
+
+
+def add_subscriber_route(app: FastAPI, bus: object) -> None:
+    """``GET /_bench/subscribers``: streams on ``bus``, in all and of INVENTORY_CHANGED."""
+
+    @app.get("/_bench/subscribers")
+    async def subscribers() -> dict[str, int]:
+        return {
+            "total": int(getattr(bus, "subscriber_count", 0)),
+            "inventory": int(getattr(bus, "subscribers_of")(Topic.INVENTORY_CHANGED)),  # noqa: B009
+        }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -44,6 +64,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--profile", action="store_true", help="add the profiling routes")
     parser.add_argument("--static-tokens", action="store_true", help="trust bench:<sub> tokens")
+    parser.add_argument(
+        "--subscriber-count", action="store_true", help="add GET /_bench/subscribers"
+    )
     parser.add_argument(
         "--unsafe-checkout",
         action="store_true",
@@ -56,6 +79,7 @@ def main(argv: list[str] | None = None) -> None:
             profile=args.profile,
             static_tokens=args.static_tokens,
             unsafe_checkout=args.unsafe_checkout,
+            subscriber_count=args.subscriber_count,
         ),
         host="127.0.0.1",
         port=args.port,
