@@ -372,6 +372,9 @@ async def test_worker_ingests_an_upload_end_to_end_and_renders_its_poster(
         (c.name, c.actual) for c in report.lods[0].budget.checks
     ]
     assert [lod["level"] for lod in details["budgetReport"]["lods"]] == [0, 1, 2, 3]
+    assert [(s["contentType"], s["byteSize"]) for s in details["usdz"]] == [
+        (s.content_type, s.byte_size) for s in asset.sources if s.format is AssetFormat.USDZ
+    ]
     assert [lod["triangleCount"] for lod in details["lods"]] == [
         lod.delivery_stats.triangles for lod in report.lods
     ]
