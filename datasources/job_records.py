@@ -44,6 +44,17 @@ class RenderKind(StrEnum):
     TURNTABLE = "TURNTABLE"
 
 
+class RenderRole(StrEnum):
+    """What one rendered file is (``RenderOutput.role``)."""
+
+    POSTER_PNG = "poster.png"
+    POSTER_WEBP = "poster.webp"
+    TURNTABLE_SHEET = "turntable.png"
+    """The frames as a sprite sheet, row by row."""
+    TURNTABLE_WEBP = "turntable.webp"
+    """The frames as an animated WebP."""
+
+
 @dataclass(frozen=True, slots=True)
 class RenderSpec:
     """The parameters of a render job: which asset, what, per variant, how large."""
@@ -93,8 +104,13 @@ class RenderOutput:
     columns: int = 1
     rows: int = 1
 
+    @property
+    def kind(self) -> RenderKind:
+        """POSTER or TURNTABLE, from the role's name."""
+        return RenderKind(self.role.split(".", 1)[0].upper())
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe form (job records and cache manifests)."""
+        """JSON-safe form (job records, cache manifests and asset records)."""
         return {
             "variant": self.variant,
             "role": self.role,
@@ -171,6 +187,8 @@ class IngestJobRecord:
     kind: JobKind = JobKind.INGEST
     render: RenderSpec | None = None
     render_outputs: tuple[RenderOutput, ...] = ()
+    poster_job_id: str | None = None
+    """An ingest job's follow-up: the render job queued for the new asset's poster."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,8 @@ from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from datasources.ports import CatalogReader, OrderStore
+from datasources.asset_budgets import AssetBudgetRecord, budgets_by_report_keys
+from datasources.ports import BlobStore, CatalogReader, OrderStore
 from datasources.records import AssetRecord, CategoryRecord, ProductRecord, StockRecord
 from datasources.shopping_records import OrderEventRecord, PaymentRecord
 
@@ -52,13 +53,25 @@ class Loaders:
     events_by_order_id: DataLoader[str, tuple[OrderEventRecord, ...]] | None = None
     """None where no order store is configured (no database)."""
     payments_by_order_id: DataLoader[str, tuple[PaymentRecord, ...]] | None = None
+    budget_by_report_key: DataLoader[str, AssetBudgetRecord | None] | None = None
+    """An asset's budgets from its ingest report in the asset bucket (None: no bucket)."""
 
     @classmethod
     def for_request(
-        cls, catalog: CatalogReader, *, orders: OrderStore | None = None, batching: bool = True
+        cls,
+        catalog: CatalogReader,
+        *,
+        orders: OrderStore | None = None,
+        blobs: BlobStore | None = None,
+        batching: bool = True,
     ) -> Loaders:
-        """Fresh loaders over ``catalog`` (and ``orders``); ``batching=False`` gives the naive
-        one-call-per-key behaviour (used only as the benchmark baseline)."""
+        """Fresh loaders over ``catalog`` (and ``orders``, ``blobs``); ``batching=False``
+        gives the naive one-call-per-key behaviour (used only as the benchmark baseline)."""
+
+        async def budgets(keys: Sequence[str]) -> list[AssetBudgetRecord | None]:
+            assert blobs is not None
+            return await budgets_by_report_keys(blobs, keys)
+
         return cls(
             product_by_id=_loader(catalog.products_by_ids, batching),
             category_by_id=_loader(catalog.categories_by_ids, batching),
@@ -70,4 +83,5 @@ class Loaders:
             payments_by_order_id=None
             if orders is None
             else _list_loader(orders.payments_by_order_ids, batching),
+            budget_by_report_key=None if blobs is None else _loader(budgets, batching),
         )

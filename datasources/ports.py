@@ -127,6 +127,13 @@ class CatalogWriter(Protocol):
         """Create or replace a 3D asset record."""
         ...
 
+    async def record_renders(
+        self, asset_id: str, outputs: Sequence[RenderOutput]
+    ) -> AssetRecord | None:
+        """Record a render job's files on an asset (``AssetRecord.with_renders``), safe
+        against concurrent render jobs of the same asset; None when the asset is gone."""
+        ...
+
     async def put_stock(self, stock: StockRecord) -> None:
         """Create or replace the availability counter of a SKU."""
         ...
@@ -671,9 +678,10 @@ class JobStore(Protocol):
         output_keys: Sequence[str],
         now: datetime,
         render_outputs: Sequence[RenderOutput] = (),
+        poster_job_id: str | None = None,
     ) -> bool:
-        """Mark the running ``attempt`` SUCCEEDED (with a render job's files); False if the
-        job moved on."""
+        """Mark the running ``attempt`` SUCCEEDED (with a render job's files, or the poster
+        job an ingest queued); False if the job moved on."""
         ...
 
     async def fail(

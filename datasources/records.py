@@ -6,10 +6,13 @@ import the schema; they are frozen so a loader cache can share them safely.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Generic, TypeVar
+
+from datasources.job_records import RenderKind, RenderOutput, RenderRole
 
 T = TypeVar("T")
 
@@ -203,6 +206,28 @@ class AssetRecord:
     created_at: datetime = field(default_factory=lambda: datetime(1970, 1, 1))
     master_key: str | None = None
     """The uncompressed GLB master (renders read it; delivery LODs may be meshopt-packed)."""
+    report_key: str | None = None
+    """The ingest's ``report.json`` (budgets per LOD); None for assets not made by an ingest."""
+    renders: tuple[RenderOutput, ...] = ()
+    """The latest rendered files per (kind, variant), recorded by render jobs."""
+
+    def with_renders(self, outputs: Sequence[RenderOutput]) -> AssetRecord:
+        """This asset with ``outputs`` recorded: they replace the files of the same (kind,
+        variant); the default-look PNG poster (else the first PNG poster) becomes the poster
+        when the asset has none."""
+        replaced = {(o.kind, o.variant) for o in outputs}
+        kept = tuple(r for r in self.renders if (r.kind, r.variant) not in replaced)
+        renders = (*kept, *outputs)
+        poster_key = self.poster_key
+        if poster_key is None:
+            pngs = [o for o in outputs if o.role == RenderRole.POSTER_PNG]
+            pngs.sort(key=lambda o: o.variant is not None)
+            poster_key = pngs[0].key if pngs else None
+        return replace(self, renders=renders, poster_key=poster_key)
+
+    def rendered(self, kind: RenderKind, variant: str | None) -> tuple[RenderOutput, ...]:
+        """The recorded files of one render (``variant`` None: the default look)."""
+        return tuple(r for r in self.renders if r.kind is kind and r.variant == variant)
 
     def render_source_key(self) -> str | None:
         """The GLB to render: the master, else the LOD 0 GLB source, else None."""

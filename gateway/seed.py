@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from datasources.errors import AlreadyExists
+from datasources.job_records import RenderOutput, RenderRole
 from datasources.records import (
     AssetFormat,
     AssetRecord,
@@ -99,6 +100,7 @@ def _variants(demo: DemoProduct, recipe: ModelRecipe) -> tuple[VariantRecord, ..
 def _asset(demo: DemoProduct, recipe: ModelRecipe, model: GeneratedModel) -> AssetRecord:
     stats = model.stats
     key = f"models/{model.sha256}/master.glb"
+    poster_key = f"models/{model.sha256}/poster-{POSTER_SIZE}.png"
     return AssetRecord(
         id=f"demo-{demo.recipe}",
         product_id=f"demo-{demo.recipe}",
@@ -121,7 +123,18 @@ def _asset(demo: DemoProduct, recipe: ModelRecipe, model: GeneratedModel) -> Ass
             ),
         ),
         sha256=model.sha256,
-        poster_key=f"models/{model.sha256}/poster-{POSTER_SIZE}.png",
+        poster_key=poster_key,
+        renders=(
+            RenderOutput(
+                variant=None,
+                role=RenderRole.POSTER_PNG,
+                key=poster_key,
+                content_type="image/png",
+                byte_size=len(model.poster_png),
+                width=POSTER_SIZE,
+                height=POSTER_SIZE,
+            ),
+        ),
         material_variants=tuple(
             MaterialVariantMapping(
                 variant_name=v.name, option_name=demo.option_name, option_value=v.name

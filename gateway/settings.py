@@ -120,6 +120,11 @@ class Settings(BaseSettings):
     render_max_frames: int = Field(
         default=72, ge=1, le=360, validation_alias="VITRINE_RENDER_MAX_FRAMES"
     )
+    ingest_poster_size: int = Field(
+        default=1024, ge=0, le=4096, validation_alias="VITRINE_INGEST_POSTER_SIZE"
+    )
+    """Pixels a side of the default-look poster the worker queues for every ingested asset;
+    0: no automatic poster."""
     upload_max_bytes: int = Field(
         default=100 * 1024 * 1024, ge=1, validation_alias="VITRINE_UPLOAD_MAX_BYTES"
     )

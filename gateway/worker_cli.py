@@ -27,6 +27,7 @@ def build_worker(
         visibility_timeout_seconds=settings.render_visibility_timeout_seconds,
         max_receive_count=settings.render_max_receive_count,
         retry_delay_seconds=settings.worker_retry_delay_seconds,
+        ingest_poster_size=settings.ingest_poster_size,
     )
     return IngestWorker(
         queue=services.ingest.queue,

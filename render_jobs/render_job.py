@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 
-from datasources.job_records import RenderKind, RenderOutput, RenderSpec
+from datasources.job_records import RenderKind, RenderOutput, RenderRole, RenderSpec
 from datasources.ports import BlobStore
 from render_jobs.render import Renderer, RenderThread, render_posters, render_turntables
 from render_jobs.render.outputs import PNG_TYPE, WEBP_TYPE
@@ -60,14 +60,14 @@ def _files(
     if spec.kind is RenderKind.POSTER:
         [poster] = render_posters(renderer, glb, spec.size, [variant])
         return [
-            ("poster.png", poster.png, PNG_TYPE, spec.size, spec.size, 1, 1),
-            ("poster.webp", poster.webp, WEBP_TYPE, spec.size, spec.size, 1, 1),
+            (RenderRole.POSTER_PNG, poster.png, PNG_TYPE, spec.size, spec.size, 1, 1),
+            (RenderRole.POSTER_WEBP, poster.webp, WEBP_TYPE, spec.size, spec.size, 1, 1),
         ]
     [turntable] = render_turntables(renderer, glb, spec.size, spec.frames, [variant])
     width, height = turntable.columns * spec.size, turntable.rows * spec.size
     return [
         (
-            "turntable.png",
+            RenderRole.TURNTABLE_SHEET,
             turntable.sheet_png,
             PNG_TYPE,
             width,
@@ -75,7 +75,7 @@ def _files(
             turntable.columns,
             turntable.rows,
         ),
-        ("turntable.webp", turntable.webp, WEBP_TYPE, spec.size, spec.size, 1, 1),
+        (RenderRole.TURNTABLE_WEBP, turntable.webp, WEBP_TYPE, spec.size, spec.size, 1, 1),
     ]
 
 

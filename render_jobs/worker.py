@@ -7,7 +7,9 @@ Render progress (status, stage, percent) is published as ``Topic.RENDER_JOB_PROG
 For each message: parse the versioned body, claim the job (a conditional write, so a
 duplicate delivery never runs it twice), download the upload, run ``ingest_file`` (outputs go
 to the BlobStore under content-hash keys), write the ``AssetRecord``, attach it to the
-product and mark the job SUCCEEDED, then delete the message.
+product, queue the asset's default-look poster render (``ingest_poster_size``) and mark the
+job SUCCEEDED, then delete the message. A render job's files are recorded on its asset
+(``Catalog.record_renders``) before the job is marked SUCCEEDED.
 
 * A rejected file marks the job FAILED with the check, where and reason; the message is
   deleted (a retry cannot help).
@@ -36,7 +38,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from datasources.errors import NotFound, VersionConflict
-from datasources.events.changes import render_job_progress
+from datasources.events.changes import asset_rendered, render_job_progress
 from datasources.events.in_process import InProcessEventBus
 from datasources.events.publishing import publish_all
 from datasources.job_records import (
@@ -46,10 +48,14 @@ from datasources.job_records import (
     JobKind,
     JobStatus,
     QueuedMessage,
+    RenderKind,
+    RenderOutput,
+    RenderSpec,
     parse_job_message,
 )
 from datasources.ports import BlobStore, Catalog, EventBus, JobQueue, JobStore
 from datasources.records import AssetFormat, AssetRecord, AssetSource, Bounds
+from datasources.render_queue import queue_render
 from render_jobs.glb import GlbFormatError
 from render_jobs.ingest.report import GLB_TYPE, USDZ_TYPE, IngestReport
 from render_jobs.render import RenderSizeError, RenderThread, UnknownVariant
@@ -58,6 +64,8 @@ from render_jobs.render_job import render_job_outputs
 log = logging.getLogger("vitrine.worker")
 
 IngestFn = Callable[..., Awaitable[IngestReport]]
+POSTER_JOB_SUFFIX = "-poster"
+"""An ingest job's poster render job is ``<ingest job id>-poster``."""
 
 
 class Outcome(StrEnum):
@@ -87,6 +95,8 @@ class WorkerConfig:
     shutdown_grace_seconds: float = 30.0
     heartbeat_seconds: float | None = None
     worker_id: str = field(default_factory=_default_worker_id)
+    ingest_poster_size: int = 1024
+    """Pixels of the default-look poster queued for each ingested asset; 0: none."""
 
     @property
     def heartbeat_interval(self) -> float:
@@ -146,6 +156,7 @@ def asset_from_report(asset_id: str, product_id: str, report: IngestReport) -> A
         sha256=report.source.sha256,
         created_at=datetime.now(UTC),
         master_key=lod0.glb.key,
+        report_key=report.stored_key(),
     )
 
 
@@ -397,9 +408,15 @@ class IngestWorker:
         asset = asset_from_report(job.id, job.product_id, report)
         await self.catalog.put_asset(asset)
         await self._attach(job.product_id, asset.id)
+        poster_job_id = await self._queue_poster(job, asset)
         output_keys = [artifact.key for artifact in report.artifacts()]
         if not await self.jobs.succeed(
-            job.id, job.attempts, asset.id, output_keys, datetime.now(UTC)
+            job.id,
+            job.attempts,
+            asset.id,
+            output_keys,
+            datetime.now(UTC),
+            poster_job_id=poster_job_id,
         ):
             log.warning("job %s moved on while attempt %d ran", job.id, job.attempts)
         else:
@@ -413,6 +430,19 @@ class IngestWorker:
             (datetime.now(UTC) - started).total_seconds(),
         )
         return Outcome.SUCCEEDED
+
+    async def _queue_poster(self, job: IngestJobRecord, asset: AssetRecord) -> str | None:
+        """Queue the default-look poster of a new asset (so listings show a picture before
+        anyone asks for renders); the job id is derived from the ingest's, so a retried
+        ingest queues the same job again rather than a second one."""
+        size = self.config.ingest_poster_size
+        if size <= 0:
+            return None
+        spec = RenderSpec(asset_id=asset.id, kind=RenderKind.POSTER, size=size)
+        poster = await queue_render(
+            self.jobs, self.queue, asset, spec, job_id=f"{job.id}{POSTER_JOB_SUFFIX}"
+        )
+        return poster.id
 
     async def _attach(self, product_id: str, asset_id: str) -> None:
         for attempt in range(2):
@@ -467,6 +497,7 @@ class IngestWorker:
             await self.queue.delete(message.receipt_handle)
             await self._progress(replace(job, status=JobStatus.FAILED), "failed", progress[0])
             return Outcome.FAILED
+        await self._record_renders(spec.asset_id, result.outputs)
         keys = [output.key for output in result.outputs]
         if not await self.jobs.succeed(
             job.id, job.attempts, spec.asset_id, keys, datetime.now(UTC), result.outputs
@@ -481,3 +512,12 @@ class IngestWorker:
             result.cached,
         )
         return Outcome.SUCCEEDED
+
+    async def _record_renders(self, asset_id: str, outputs: tuple[RenderOutput, ...]) -> None:
+        """Record the files on the asset and tell the caches its product's answers changed."""
+        asset = await self.catalog.record_renders(asset_id, outputs)
+        if asset is None:
+            log.warning("asset %s is gone: its renders are not recorded", asset_id)
+            return
+        if asset.product_id:
+            await publish_all(self.events, [asset_rendered(asset)])

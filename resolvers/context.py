@@ -141,7 +141,7 @@ class DataSources:
     def new_loaders(self, *, batching: bool = True) -> Loaders:
         """Fresh per-request loaders over these sources."""
         orders = None if self.shopping is None else self.shopping.orders
-        return Loaders.for_request(self.catalog, orders=orders, batching=batching)
+        return Loaders.for_request(self.catalog, orders=orders, blobs=self.blobs, batching=batching)
 
 
 class Context:

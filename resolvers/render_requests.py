@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
-from datasources.job_records import (
-    IngestJobRecord,
-    JobKind,
-    JobStatus,
-    JobTimings,
-    RenderJobMessage,
-    RenderKind,
-    RenderOutput,
-    RenderSpec,
-)
+from datasources.job_records import IngestJobRecord, RenderKind, RenderOutput, RenderSpec
+from datasources.render_queue import NothingToRender, queue_render
 from resolvers.context import JobSources
 from resolvers.errors import MutationError, ServiceNotConfigured
 from resolvers.kit import DataSource, Run, uses
@@ -138,9 +128,6 @@ async def request_render(run: Run[None, RenderRequest]) -> RequestRenderSuccess 
     code = RequestRenderErrorCode
     if asset is None:
         return MutationError(code.ASSET_NOT_FOUND, "No such asset", "assetId")
-    source = asset.render_source_key()
-    if source is None:
-        return MutationError(code.ASSET_NOT_READY, "The asset has no GLB to render yet", "assetId")
     spec = RenderSpec(
         asset_id=asset.id,
         kind=request.kind,
@@ -148,18 +135,10 @@ async def request_render(run: Run[None, RenderRequest]) -> RequestRenderSuccess 
         size=request.size,
         frames=request.frames if request.kind is RenderKind.TURNTABLE else 1,
     )
-    job = IngestJobRecord(
-        id=uuid.uuid4().hex,
-        product_id=asset.product_id or "",
-        upload_key=source,
-        file_name=source.rsplit("/", 1)[-1],
-        status=JobStatus.QUEUED,
-        timings=JobTimings(queued_at=datetime.now(UTC)),
-        kind=JobKind.RENDER,
-        render=spec,
-    )
-    created = await jobs.jobs.create_job(job)
-    await jobs.queue.send(RenderJobMessage(job_id=job.id, asset_id=asset.id).to_json())
+    try:
+        created = await queue_render(jobs.jobs, jobs.queue, asset, spec)
+    except NothingToRender:
+        return MutationError(code.ASSET_NOT_READY, "The asset has no GLB to render yet", "assetId")
     return RequestRenderSuccess(created)
 
 

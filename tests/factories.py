@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from datasources.job_records import RenderKind, RenderOutput, RenderRole
 from datasources.records import (
     AssetFormat,
     AssetRecord,
@@ -106,3 +107,43 @@ def product(
 def stock(sku: str, quantity: int) -> StockRecord:
     """An availability counter."""
     return StockRecord(sku=sku, quantity_available=quantity)
+
+
+def render_outputs(
+    kind: RenderKind, variant: str | None, size: int = 64, tag: str = "r1"
+) -> tuple[RenderOutput, ...]:
+    """The two files a render job stores for one variant (``tag`` makes the keys unique);
+    a turntable has 5 frames on a 3x2 sprite sheet."""
+    folder = f"renders/{tag}-{variant or 'default'}"
+    if kind is RenderKind.POSTER:
+        return tuple(
+            RenderOutput(variant, role, f"{folder}/{role}", mime, 1000, size, size)
+            for role, mime in (
+                (RenderRole.POSTER_PNG, "image/png"),
+                (RenderRole.POSTER_WEBP, "image/webp"),
+            )
+        )
+    return (
+        RenderOutput(
+            variant,
+            RenderRole.TURNTABLE_SHEET,
+            f"{folder}/turntable.png",
+            "image/png",
+            5000,
+            3 * size,
+            2 * size,
+            frames=5,
+            columns=3,
+            rows=2,
+        ),
+        RenderOutput(
+            variant,
+            RenderRole.TURNTABLE_WEBP,
+            f"{folder}/turntable.webp",
+            "image/webp",
+            4000,
+            size,
+            size,
+            frames=5,
+        ),
+    )

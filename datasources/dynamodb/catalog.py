@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError
 from pynamodb.connection import Connection
-from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.exceptions import PynamoDBException, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from datasources.dynamodb import codecs
@@ -26,6 +26,7 @@ from datasources.dynamodb.models import (
 )
 from datasources.errors import AlreadyExists, DataSourceUnavailable, NotFound, VersionConflict
 from datasources.instrumentation import record_call
+from datasources.job_records import RenderOutput
 from datasources.listing import paginate
 from datasources.records import (
     AssetRecord,
@@ -41,6 +42,8 @@ from datasources.records import (
 T = TypeVar("T")
 SERVICE = "dynamodb"
 _BATCH_GET_LIMIT = 100
+_RENDER_WRITE_TRIES = 5
+_CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
 class DynamoDBCatalog:
@@ -59,7 +62,7 @@ class DynamoDBCatalog:
         with record_call(SERVICE, operation):
             try:
                 return await asyncio.to_thread(call)
-            except TransactWriteError:
+            except (TransactWriteError, UpdateError):
                 raise
             except (PynamoDBException, BotoCoreError) as error:
                 raise self._unavailable(error) from error
@@ -270,6 +273,45 @@ class DynamoDBCatalog:
         """Create or replace a 3D asset record."""
         item = codecs.asset_to_item(self._models, asset)
         await self._run("PutItem", item.save)
+
+    async def record_renders(
+        self, asset_id: str, outputs: Sequence[RenderOutput]
+    ) -> AssetRecord | None:
+        """Read the asset, merge ``outputs`` in, and write renders and poster back on the
+        condition that its renders did not change meanwhile (a few tries)."""
+        pk, sk = asset_key(asset_id)
+        asset_model = self._models.asset
+        for _ in range(_RENDER_WRITE_TRIES):
+            items = await self._run(
+                "GetItem",
+                lambda: list(asset_model.batch_get([(pk, sk)], consistent_read=True)),
+            )
+            if not items:
+                return None
+            current = codecs.item_to_asset(items[0])
+            merged = current.with_renders(outputs)
+            unchanged = (
+                asset_model.renders.does_not_exist()
+                if items[0].renders is None
+                else asset_model.renders == items[0].renders
+            )
+            actions = [asset_model.renders.set(codecs.renders_json(merged.renders))]
+            if merged.poster_key is not None:
+                actions.append(asset_model.poster_key.set(merged.poster_key))
+            item = asset_model(pk, sk)
+            condition = unchanged & asset_model.pk.exists()
+            try:
+                await self._run(
+                    "UpdateItem", partial(item.update, actions=actions, condition=condition)
+                )
+            except UpdateError as error:
+                if getattr(error, "cause_response_code", None) != _CONDITION_FAILED:
+                    raise self._unavailable(error) from error
+                continue
+            return merged
+        raise DataSourceUnavailable(
+            f"asset {asset_id!r}", f"its renders changed {_RENDER_WRITE_TRIES} times in a row"
+        )
 
     async def put_stock(self, stock: StockRecord) -> None:
         """Create or replace a SKU's availability counter."""

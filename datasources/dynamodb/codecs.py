@@ -12,6 +12,7 @@ from datasources.dynamodb.models import (
     product_key,
     stock_key,
 )
+from datasources.job_records import RenderOutput
 from datasources.records import (
     AssetFormat,
     AssetRecord,
@@ -203,7 +204,14 @@ def asset_to_item(models: CatalogModels, asset: AssetRecord) -> Any:
             [m.variant_name, m.option_name, m.option_value] for m in asset.material_variants
         ],
         created_at=_utc(asset.created_at),
+        report_key=asset.report_key,
+        renders=renders_json(asset.renders),
     )
+
+
+def renders_json(renders: tuple[RenderOutput, ...]) -> list[dict[str, Any]] | None:
+    """The stored form of an asset's renders (None: none, so old items stay unchanged)."""
+    return [r.to_dict() for r in renders] or None
 
 
 def _xyz(values: list[Any]) -> tuple[float, float, float]:
@@ -242,6 +250,8 @@ def item_to_asset(item: Any) -> AssetRecord:
             for v, n, o in item.material_variants
         ),
         created_at=_utc(item.created_at),
+        report_key=item.report_key,
+        renders=tuple(RenderOutput.from_dict(r) for r in item.renders or ()),
     )
 
 

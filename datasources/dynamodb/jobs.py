@@ -212,6 +212,7 @@ class DynamoDBJobStore:
         output_keys: Sequence[str],
         now: datetime,
         render_outputs: Sequence[RenderOutput] = (),
+        poster_job_id: str | None = None,
     ) -> bool:
         """RUNNING ``attempt`` → SUCCEEDED."""
         job = self._models.job
@@ -225,6 +226,8 @@ class DynamoDBJobStore:
         ]
         if render_outputs:
             actions.append(job.render_outputs.set([o.to_dict() for o in render_outputs]))
+        if poster_job_id is not None:
+            actions.append(job.poster_job_id.set(poster_job_id))
         item = await self._update(
             job_id,
             actions,
@@ -277,4 +280,5 @@ def _to_record(item: Any) -> IngestJobRecord:
         kind=JobKind(item.job_kind or JobKind.INGEST.value),
         render=None if item.render is None else RenderSpec.from_dict(item.render),
         render_outputs=tuple(RenderOutput.from_dict(o) for o in item.render_outputs or ()),
+        poster_job_id=item.poster_job_id,
     )

@@ -147,6 +147,8 @@ def build_models(config: TableConfig) -> CatalogModels:
         master_key = UnicodeAttribute(null=True)
         material_variants = JSONAttribute()
         created_at = UTCDateTimeAttribute()
+        report_key = UnicodeAttribute(null=True)
+        renders = JSONAttribute(null=True)  # absent on assets written before renders
 
     class StockItem(CatalogItem, discriminator="STOCK"):
         sku = UnicodeAttribute()
@@ -181,6 +183,7 @@ def build_models(config: TableConfig) -> CatalogModels:
         job_kind = UnicodeAttribute(null=True)  # absent on ingest jobs written before renders
         render = JSONAttribute(null=True)
         render_outputs = JSONAttribute(null=True)
+        poster_job_id = UnicodeAttribute(null=True)
 
     return CatalogModels(
         item=CatalogItem,

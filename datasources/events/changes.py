@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from datasources.events.records import DomainEvent, Topic
 from datasources.job_records import IngestJobRecord
+from datasources.records import AssetRecord
 from datasources.shopping_records import CartRecord, OrderRecord, OrderStatus
 
 
@@ -66,4 +67,14 @@ def render_job_progress(
             "productId": job.product_id,
             "kind": job.kind.value,
         },
+    )
+
+
+def asset_rendered(asset: AssetRecord) -> DomainEvent:
+    """PRODUCT_CHANGED for the product of ``asset``, whose renders (and perhaps poster) were
+    just recorded: cached answers showing the product are stale."""
+    return DomainEvent(
+        Topic.PRODUCT_CHANGED,
+        asset.product_id or "",
+        {"source": "render", "assetId": asset.id, "posterKey": asset.poster_key},
     )

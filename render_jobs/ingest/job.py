@@ -25,14 +25,20 @@ from render_jobs.ingest.bundle import Bundle, bundle_from_bytes, bundle_from_pat
 from render_jobs.ingest.errors import IngestFailed, IngestRejected
 from render_jobs.ingest.params import IngestLimits, IngestParams
 from render_jobs.ingest.pipeline import JobSpec, ValidationSummary
-from render_jobs.ingest.report import JSON_TYPE, IngestReport, Rejection, SourceInfo, output_key
+from render_jobs.ingest.report import (
+    JSON_TYPE,
+    REPORT_NAME,
+    IngestReport,
+    Rejection,
+    SourceInfo,
+    output_key,
+)
 from render_jobs.ingest.sandbox import SandboxOutcome, interpret, run_sandboxed
 from render_jobs.uploads import put_retrying
 
 DEFAULT_PREFIX = "models"
 # Rejections that depend on ``IngestLimits`` (not part of the key) or on the machine's load.
 LIMITED = frozenset({"resource-limit", "size-limit", "complexity-limit", "zip-bomb", "texture"})
-REPORT_NAME = "report.json"
 VALIDATION_NAME = "validation.json"
 
 

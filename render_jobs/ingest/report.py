@@ -15,6 +15,7 @@ from render_jobs.ingest.params import PIPELINE_VERSION, IngestParams
 GLB_TYPE = "model/gltf-binary"
 USDZ_TYPE = "model/vnd.usdz+zip"
 JSON_TYPE = "application/json"
+REPORT_NAME = "report.json"
 
 
 class Artifact(BaseModel):
@@ -143,6 +144,13 @@ class IngestReport(BaseModel):
         if self.usdz is not None:
             found.append(self.usdz.artifact)
         return found
+
+    def stored_key(self) -> str | None:
+        """Where this report is stored: ``report.json`` in its outputs' folder (None for a
+        report with no outputs)."""
+        if not self.lods:
+            return None
+        return f"{self.lods[0].glb.key.rsplit('/', 1)[0]}/{REPORT_NAME}"
 
     def raise_for_rejection(self) -> IngestReport:
         """Raise ``IngestRejected`` if the input was refused; return self otherwise."""

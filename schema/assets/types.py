@@ -138,6 +138,11 @@ class IngestJob:
     render: RenderParameters | None = strawberry.field(
         description="A render job's parameters (null for ingest jobs)."
     )
+    poster_job_id: strawberry.ID | None = strawberry.field(
+        description="An ingest job's follow-up: the job rendering the new asset's poster "
+        "(follow it with renderJob); null until the ingest SUCCEEDED, or when automatic "
+        "posters are off."
+    )
     render_outputs: list[RenderOutputFile] = strawberry.field(
         extensions=[Pipeline(render_requests.render_files)],
         description="A render job's files, once SUCCEEDED.",

@@ -5,13 +5,13 @@ from __future__ import annotations
 import strawberry
 
 from datasources import records
-from resolvers import catalog
+from resolvers import asset_details, catalog
 from resolvers.catalog import CategoryLookup, ProductLookup
 from resolvers.connections import DEFAULT_PAGE_SIZE
 from resolvers.global_ids import expect_global_id
 from resolvers.kit import CachePolicy, Pipeline
 from schema.catalog.inputs import ProductFilterInput, product_page_request
-from schema.catalog.types import Category, Product, ProductConnection
+from schema.catalog.types import Asset3D, Category, Product, ProductConnection
 from schema.node import Node
 from schema.permissions import PUBLIC_READ_DIRECTIVES, public_read
 
@@ -79,6 +79,16 @@ class CatalogQuery:
             public_read(),
         ],
     )
+
+    @strawberry.field(
+        graphql_type=Asset3D | None,
+        description="A 3D asset by global ID: its files per format and level of detail, "
+        "renders and budgets.",
+        directives=PUBLIC_READ_DIRECTIVES,
+        extensions=[Pipeline(asset_details.asset), public_read()],
+    )
+    def asset(self, id: strawberry.ID) -> str:
+        return expect_global_id(id, "Asset3D")
 
     @strawberry.field(
         graphql_type=Node | None,

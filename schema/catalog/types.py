@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from datasources import records
 from datasources.records import AssetFormat, Availability, ProductSort, ProductStatus
-from resolvers import catalog
+from resolvers import asset_details, catalog
 from resolvers.connections import DEFAULT_PAGE_SIZE
 from resolvers.kit import Pipeline
 from schema.backing import backed_by
+from schema.catalog.asset_details import AssetLod, BudgetReport, RenderedImage, Turntable
 from schema.catalog.inputs import ProductFilterInput, product_page_request
 from schema.node import Node, global_id_resolver
 from schema.scalars import AWSURL, AWSDateTime
+
+VARIANT_ARGUMENT = "A KHR_materials_variants name; null: the default look."
 
 strawberry.enum(ProductStatus, description="Lifecycle of a product.")
 strawberry.enum(Availability, description="Stock status of a variant.")
@@ -104,10 +109,56 @@ class Asset3D(Node):
     byte_size: int
     bounds: Bounds
     sha256: str
-    sources: list[AssetSource]
     material_variants: list[MaterialVariant]
     created_at: AWSDateTime
     poster_url: AWSURL | None = strawberry.field(extensions=[Pipeline(catalog.poster_url)])
+    lods: list[AssetLod] = strawberry.field(
+        description="The delivered GLB per level of detail, LOD 0 (finest) first.",
+        extensions=[Pipeline(asset_details.asset_lods)],
+    )
+    budget_report: BudgetReport | None = strawberry.field(
+        description="Performance budgets measured at ingest; null for assets not ingested "
+        "from an upload.",
+        extensions=[Pipeline(asset_details.asset_budget_report)],
+    )
+
+    @strawberry.field(
+        graphql_type=list[AssetSource],
+        description="Deliverable files in stored order (GLB per LOD, then USDZ), of one "
+        "format or all.",
+        extensions=[Pipeline(asset_details.asset_sources)],
+    )
+    def sources(
+        self,
+        format: Annotated[
+            AssetFormat | None, strawberry.argument(description="Only files of this format.")
+        ] = None,
+    ) -> AssetFormat | None:
+        return format
+
+    @strawberry.field(
+        graphql_type=RenderedImage | None,
+        description="The latest poster of a material variant (the default look when null); "
+        "null until one is rendered.",
+        extensions=[Pipeline(asset_details.asset_poster)],
+    )
+    def poster(
+        self,
+        variant: Annotated[str | None, strawberry.argument(description=VARIANT_ARGUMENT)] = None,
+    ) -> str | None:
+        return variant
+
+    @strawberry.field(
+        graphql_type=Turntable | None,
+        description="The latest turntable of a material variant (the default look when "
+        "null); null until one is rendered.",
+        extensions=[Pipeline(asset_details.asset_turntable)],
+    )
+    def turntable(
+        self,
+        variant: Annotated[str | None, strawberry.argument(description=VARIANT_ARGUMENT)] = None,
+    ) -> str | None:
+        return variant
 
 
 @strawberry.type(description="A product with variants, 3D assets and images.")

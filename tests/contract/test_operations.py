@@ -50,6 +50,7 @@ def test_there_are_operations_for_the_storefront_and_admin() -> None:
         "MerchantUploadPage",
         "MerchantRenderJob",
         "OnRenderJobProgress",
+        "AssetDetails",
     } <= names
 
 

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from datasources.errors import AlreadyExists, DataSourceUnavailable, NotFound, VersionConflict
 from datasources.instrumentation import record_call
+from datasources.job_records import RenderOutput
 from datasources.listing import matches, paginate
 from datasources.records import (
     AssetRecord,
@@ -110,6 +111,15 @@ class FakeCatalog:
 
     async def put_asset(self, asset: AssetRecord) -> None:
         self.assets[asset.id] = asset
+
+    async def record_renders(
+        self, asset_id: str, outputs: Sequence[RenderOutput]
+    ) -> AssetRecord | None:
+        current = self.assets.get(asset_id)
+        if current is None:
+            return None
+        self.assets[asset_id] = current.with_renders(outputs)
+        return self.assets[asset_id]
 
     async def put_stock(self, stock: StockRecord) -> None:
         self.stock[stock.sku] = stock

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
 from datasources.errors import AlreadyExists, DataSourceUnavailable, VersionConflict
 from datasources.instrumentation import call_log
+from datasources.job_records import RenderKind
 from datasources.records import ProductFilter, ProductPageRequest, ProductSort, ProductStatus
 from gateway.bootstrap import Services, build_services
 from tests import factories
 from tests.conftest import make_settings
 
 pytestmark = pytest.mark.integration
+POSTER, TURNTABLE = RenderKind.POSTER, RenderKind.TURNTABLE
 
 
 async def seed(services: Services, count: int) -> None:
@@ -132,3 +135,52 @@ def test_presigned_urls_are_reused_for_half_their_lifetime(settings) -> None:
     assert other != first
     assert "X-Amz-Expires=3600" in first
     assert "/models/a/lod0.glb?" in first
+
+
+async def test_asset_renders_round_trip_and_concurrent_render_jobs_both_land(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given an ingested asset with a report and no poster yet, and a second render job that
+    # records its Walnut poster between the Oak job's read and its write
+    catalog = services.catalog
+    asset = replace(
+        factories.asset("asset-renders", "prod-001"),
+        poster_key=None,
+        report_key="models/abc/report.json",
+    )
+    await catalog.put_asset(asset)
+    run = catalog._run
+    raced: list[str] = []
+
+    async def racing_run(operation: str, call: Any) -> Any:
+        if operation == "UpdateItem" and not raced:
+            raced.append(operation)
+            await catalog.record_renders(asset.id, factories.render_outputs(POSTER, "Walnut"))
+        return await run(operation, call)
+
+    monkeypatch.setattr(catalog, "_run", racing_run)
+
+    # when the Oak job records its poster, then a turntable and a newer Oak poster arrive
+    await catalog.record_renders(asset.id, factories.render_outputs(POSTER, "Oak"))
+    await catalog.record_renders(asset.id, factories.render_outputs(TURNTABLE, None))
+    latest = await catalog.record_renders(
+        asset.id, factories.render_outputs(POSTER, "Oak", 128, tag="r2")
+    )
+    [stored] = await catalog.assets_by_ids([asset.id])
+
+    # then both racing posters were kept, the newer Oak poster replaced the older one, the
+    # first poster recorded (Walnut's) became the asset's poster, and every field reads back
+    assert stored == latest
+    assert stored is not None
+    assert stored.report_key == "models/abc/report.json"
+    assert sorted((r.kind, r.variant or "", r.key) for r in stored.renders) == [
+        (POSTER, "Oak", "renders/r2-Oak/poster.png"),
+        (POSTER, "Oak", "renders/r2-Oak/poster.webp"),
+        (POSTER, "Walnut", "renders/r1-Walnut/poster.png"),
+        (POSTER, "Walnut", "renders/r1-Walnut/poster.webp"),
+        (TURNTABLE, "", "renders/r1-default/turntable.png"),
+        (TURNTABLE, "", "renders/r1-default/turntable.webp"),
+    ]
+    assert stored.rendered(TURNTABLE, None) == factories.render_outputs(TURNTABLE, None)
+    assert stored.poster_key == "renders/r1-Walnut/poster.png"
+    assert await catalog.record_renders("missing", factories.render_outputs(POSTER, None)) is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import dataclasses
+import io
 import json
 import os
 import signal
@@ -16,9 +17,10 @@ from urllib.parse import urlparse
 
 import httpx
 import pytest
+from PIL import Image
 
 from datasources.events import Topic
-from datasources.job_records import IngestJobRecord, JobStatus
+from datasources.job_records import IngestJobRecord, JobKind, JobStatus, RenderKind, RenderSpec
 from datasources.records import AssetFormat, ProductRecord
 from gateway.app import create_app
 from gateway.bootstrap import IngestServices, Services, build_services, provision
@@ -39,6 +41,8 @@ from tests.support.tcp_proxy import TcpProxy, blob_store_through, tcp_proxy
 OPERATIONS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "client_examples")
 VISIBILITY = 2
 MAX_RECEIVES = 2
+POSTER_SIZE = 48
+"""Each successful ingest queues a poster render of this size (small: a quick render)."""
 _SHARED = uuid.uuid4().hex[:8]
 """One table and bucket for the module, so the render cache spares repeated ingests."""
 
@@ -69,6 +73,7 @@ def settings(moto: MotoProcess) -> Settings:
         VITRINE_WORKER_WAIT_SECONDS=1,
         VITRINE_UPLOAD_MAX_BYTES=1_000_000,
         VITRINE_UPLOAD_URL_TTL=600,
+        VITRINE_INGEST_POSTER_SIZE=POSTER_SIZE,
     )
 
 
@@ -286,7 +291,7 @@ async def test_finalize_enqueues_one_message_and_a_queued_job(
 # -- the worker ----------------------------------------------------------------------------
 
 
-async def test_worker_ingests_an_upload_end_to_end(
+async def test_worker_ingests_an_upload_end_to_end_and_renders_its_poster(
     settings: Settings, services: Services, product: ProductRecord, demo_glb: bytes
 ) -> None:
     # given a finalized upload of a procedural demo model
@@ -298,8 +303,9 @@ async def test_worker_ingests_an_upload_end_to_end(
     async with services.events.subscribe([Topic.RENDER_JOB_PROGRESS]) as progress:
         await worker.run(until_idle=True)
         published = [await anext(progress) for _ in range(3)]
-    # then the job SUCCEEDED, the asset is attached with its LOD and USDZ sources in S3
-    assert [outcome for _, outcome in worker.outcomes] == [Outcome.SUCCEEDED]
+    # then the job SUCCEEDED (then its poster render), the asset is attached with its LOD
+    # and USDZ sources in S3
+    assert [outcome for _, outcome in worker.outcomes] == [Outcome.SUCCEEDED] * 2
     # and its progress went out on the gateway's bus as it ran
     assert [
         (e.key, e.payload["status"], e.payload["stage"], e.payload["percent"]) for e in published
@@ -337,6 +343,42 @@ async def test_worker_ingests_an_upload_end_to_end(
         assert len(await services.blobs.get(source.key)) == source.byte_size
     assert set(job["outputKeys"]) >= {s.key for s in asset.sources}
     assert await _queue_depth(services) == 0
+    # and the ingest queued a default-look poster render, which SUCCEEDED
+    assert job["posterJobId"] == f"{job_id}-poster"
+    render = await _job(services, job["posterJobId"])
+    assert (render.kind, render.status, render.asset_id) == (
+        JobKind.RENDER,
+        JobStatus.SUCCEEDED,
+        job_id,
+    )
+    assert render.render == RenderSpec(job_id, RenderKind.POSTER, (), POSTER_SIZE, 1)
+    # and a shopper sees it on the asset, with the budgets of the stored ingest report
+    data, errors = await client.execute(
+        _operation("AssetDetails"), {"id": _global("Asset3D", job_id)}, SHOPPER
+    )
+    assert errors == []
+    assert data is not None
+    details = data["asset"]
+    png = next(o for o in render.render_outputs if o.role == "poster.png")
+    assert asset.poster_key == png.key
+    assert png.key in details["poster"]["url"]
+    assert (details["poster"]["width"], details["poster"]["height"]) == (POSTER_SIZE,) * 2
+    image = Image.open(io.BytesIO(await services.blobs.get(png.key)))
+    assert (image.format, image.size) == ("PNG", (POSTER_SIZE, POSTER_SIZE))
+    assert asset.report_key is not None
+    report = IngestReport.model_validate_json(await services.blobs.get(asset.report_key))
+    assert details["budgetReport"]["verdict"] == report.lods[0].budget.verdict.upper()
+    assert [(c["name"], c["actual"]) for c in details["budgetReport"]["checks"]] == [
+        (c.name, c.actual) for c in report.lods[0].budget.checks
+    ]
+    assert [lod["level"] for lod in details["budgetReport"]["lods"]] == [0, 1, 2, 3]
+    assert [(s["contentType"], s["byteSize"]) for s in details["usdz"]] == [
+        (s.content_type, s.byte_size) for s in asset.sources if s.format is AssetFormat.USDZ
+    ]
+    assert [lod["triangleCount"] for lod in details["lods"]] == [
+        lod.delivery_stats.triangles for lod in report.lods
+    ]
+    assert client.last_calls.calls == {"dynamodb.BatchGetItem": 1, "s3.GetObject": 1}
 
 
 async def test_a_hostile_file_fails_the_job_with_the_check_and_is_not_retried(
@@ -388,10 +430,11 @@ async def test_a_worker_killed_mid_job_leaves_it_to_another_worker_exactly_once(
         await asyncio.sleep(0.5)
     # and the old message is delivered once more (at-least-once), to a third worker
     late = await _worker(settings, services).handle(message)
-    # then the job completed exactly once, on the second attempt, with a single asset
+    # then the job completed exactly once (then its poster render), on the second attempt,
+    # with a single asset
     job = await _job(services, job_id)
     assert (job.status, job.attempts, job.asset_id) == (JobStatus.SUCCEEDED, 2, job_id)
-    assert [o for _, o in worker.outcomes].count(Outcome.SUCCEEDED) == 1
+    assert [o for _, o in worker.outcomes].count(Outcome.SUCCEEDED) == 2
     assert late is Outcome.SKIPPED
     stored = (await services.catalog.products_by_ids([product.id]))[0]
     assert stored is not None
@@ -515,13 +558,17 @@ async def test_the_local_stack_runs_a_worker_inside_the_gateway(
         # when an admin uploads and finalizes a model, with no worker process anywhere
         finalized = await _upload_and_finalize(_client(services), product, "riser.glb", demo_glb)
         job_id = finalized["job"]["id"]
-        # then the job is run to SUCCEEDED by the gateway's own worker
+        # then the job, and the poster render it queued, are run to SUCCEEDED by the
+        # gateway's own worker
         for _ in range(600):
             job = await _job(services, job_id)
-            if job.status.finished:
+            poster = None if job.poster_job_id is None else await _job(services, job.poster_job_id)
+            if poster is not None and poster.status.finished:
                 break
             await asyncio.sleep(0.1)
         assert (job.status, job.attempts) == (JobStatus.SUCCEEDED, 1)
+        assert poster is not None
+        assert poster.status is JobStatus.SUCCEEDED
     # and stopping the app stopped the worker with nothing left in flight
     try:
         assert await _queue_depth(services) == 0

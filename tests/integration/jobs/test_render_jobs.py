@@ -146,7 +146,9 @@ async def test_posters_per_variant_go_through_the_queue_to_s3(
     glb = build_glb(next(r for r in DEMO_RECIPES if r.slug == "lounge-armchair"))
     asset_id = await _asset_with_glb(services, glb)
     client = _client(services)
-    async with services.events.subscribe([Topic.RENDER_JOB_PROGRESS]) as events:
+    async with services.events.subscribe(
+        [Topic.RENDER_JOB_PROGRESS, Topic.PRODUCT_CHANGED]
+    ) as events:
         # when an admin requests 64 px posters of two variants and a worker drains the queue
         result, errors = await _request(
             client,
@@ -162,7 +164,7 @@ async def test_posters_per_variant_go_through_the_queue_to_s3(
         seen: list[DomainEvent] = []
         async for event in events:
             seen.append(event)
-            if event.payload["status"] != "RUNNING":
+            if event.topic is Topic.RENDER_JOB_PROGRESS and event.payload["status"] != "RUNNING":
                 break
 
     # then the job was QUEUED as a RENDER job, and SUCCEEDED with two files per variant
@@ -200,6 +202,15 @@ async def test_posters_per_variant_go_through_the_queue_to_s3(
             pngs.append(pixels)
     inside = (pngs[0][..., 3] == 255) & (pngs[1][..., 3] == 255)
     assert np.abs(pngs[0][inside, :3].astype(float) - pngs[1][inside, :3].astype(float)).mean() > 20
+    # and the files are recorded on the asset (which keeps the poster it had), and its
+    # product's cached answers told they changed
+    [asset] = await services.catalog.assets_by_ids([asset_id])
+    assert asset is not None
+    assert [r.key for r in asset.renders] == [f["key"] for f in files]
+    assert asset.poster_key == f"assets/{asset_id}/poster.png"
+    changed = [e for e in seen if e.topic is Topic.PRODUCT_CHANGED]
+    assert [(e.key, e.payload["assetId"]) for e in changed] == [(asset.product_id, asset_id)]
+    seen = [e for e in seen if e.topic is Topic.RENDER_JOB_PROGRESS]
     # and progress went out on the bus, rising, ending SUCCEEDED at 100
     assert {e.key for e in seen} == {queued["id"]}
     stages = [(e.payload["status"], e.payload["stage"]) for e in seen]
