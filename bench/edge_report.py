@@ -234,10 +234,11 @@ def _reading(bench: EdgeBench) -> list[str]:
                 f"**target met** on this box."
             )
         else:
+            lowest = ladder.levels[0].offered if ladder.levels else math.nan
             rate = (
                 f"{best.offered:.1f} req/s ({best.offered / PEAK:.1%} of the peak)"
                 if best
-                else "no rate tried"
+                else f"none: the lowest rate tried ({lowest:.1f} req/s) missed"
             )
             lines.append(
                 f"- **{ladder.title}**: the peak mix did not pass; the highest passing rate was "
