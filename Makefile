@@ -52,12 +52,13 @@ schema-check: install
 	$(BIN)/vitrine schema check
 	$(BIN)/vitrine schema trusted-documents --check
 
-bench: install ## Benchmarks; writes docs/benchmarks.md, docs/benchmarks-search.md, docs/benchmarks-ingest.md, docs/benchmarks-quality.md, docs/benchmarks-subscriptions.md and docs/cold-start.md
+bench: install ## Benchmarks; writes docs/benchmarks.md and docs/benchmarks-{search,ingest,quality,subscriptions,edge}.md and docs/cold-start.md
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.search
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.quality
 	$(BIN)/python -m bench.subscriptions
+	$(BIN)/python -m bench.edge
 	$(BIN)/python -m bench.cold_start
 
 lambda-bundle: install ## Gateway function code: packages + Linux wheels (no Docker)

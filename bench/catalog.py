@@ -72,7 +72,7 @@ def _copy(product: ProductRecord, asset: AssetRecord, n: int) -> tuple[ProductRe
     return copy, asset_copy
 
 
-async def _all_products(services: Services) -> list[ProductRecord]:
+async def all_products(services: Services) -> list[ProductRecord]:
     request = ProductPageRequest(
         filter=ProductFilter(statuses=(ProductStatus.ACTIVE,)), sort=ProductSort.NAME_ASC, first=100
     )
@@ -106,8 +106,8 @@ async def load_catalog(services: Services) -> BenchCatalog:
     started = time.perf_counter()
     await provision(services)
     await seed_demo_catalog(services)
-    await _fill_listing(services, await _all_products(services))
-    products = await _all_products(services)
+    await _fill_listing(services, await all_products(services))
+    products = await all_products(services)
     in_tree = [p for p in products if _in_tree(p, LISTING_CATEGORY)]
     demo = [p.slug for p in products if "showroom" not in p.slug]
     slugs = tuple(dict.fromkeys([*PAGE_SLUGS, *demo[::4]]))[:8]

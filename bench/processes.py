@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -124,9 +125,16 @@ def moto_server(port: int, env: dict[str, str], log_dir: Path) -> Child:
 
 
 def app_server(
-    kind: str, port: int, env: dict[str, str], log_dir: Path, name: str, *, profile: bool = False
+    kind: str,
+    port: int,
+    env: dict[str, str],
+    log_dir: Path,
+    name: str,
+    *,
+    profile: bool = False,
+    flags: Sequence[str] = (),
 ) -> Child:
-    """``python -m bench.serve KIND`` (one uvicorn worker) on 127.0.0.1:``port``."""
-    argv = [sys.executable, "-m", "bench.serve", kind, "--port", str(port)]
+    """``python -m bench.serve KIND [FLAGS]`` (one uvicorn worker) on 127.0.0.1:``port``."""
+    argv = [sys.executable, "-m", "bench.serve", kind, "--port", str(port), *flags]
     argv += ["--profile"] if profile else []
     return Child(name, argv, f"http://127.0.0.1:{port}/healthz", env, log_dir)

@@ -1,4 +1,4 @@
-"""One benchmark server process: ``python -m bench.serve {graphql,handwritten} --port N``.
+"""One benchmark server process: ``python -m bench.serve {graphql,handwritten,bare} --port N``.
 
 Settings come from the environment, as in production; one uvicorn worker, no access log.
 """
@@ -9,7 +9,9 @@ import argparse
 
 import uvicorn
 from fastapi import FastAPI
+from starlette.applications import Starlette
 
+from bench.bare import create_bare_app
 from bench.baseline import make_unsafe, with_static_tokens
 from bench.handwritten import create_handwritten_app
 from bench.profiling import add_profile_routes
@@ -18,7 +20,7 @@ from gateway.app import create_app
 from gateway.bootstrap import build_services
 from gateway.settings import Settings
 
-KINDS = ("graphql", "handwritten")
+KINDS = ("graphql", "handwritten", "bare")
 
 
 def build_app(
@@ -72,15 +74,23 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="checkout without idempotency and reservations (bench.baseline)",
     )
+    parser.add_argument(
+        "--body-bytes", type=int, default=1024, help="bare: size of the JSON answer"
+    )
     args = parser.parse_args(argv)
-    uvicorn.run(
-        build_app(
+    app: FastAPI | Starlette = (
+        create_bare_app(args.body_bytes)
+        if args.kind == "bare"
+        else build_app(
             args.kind,
             profile=args.profile,
             static_tokens=args.static_tokens,
             unsafe_checkout=args.unsafe_checkout,
             subscriber_count=args.subscriber_count,
-        ),
+        )
+    )
+    uvicorn.run(
+        app,
         host="127.0.0.1",
         port=args.port,
         workers=1,
