@@ -22,7 +22,6 @@ from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
-    ValidationCache,
 )
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
@@ -63,7 +62,7 @@ from gateway.http_caching import (
     response_scope,
 )
 from gateway.http_hardening import BodySizeLimit, SecurityHeaders, graphiql_csp
-from gateway.limits import DocumentLimits, document_limits_rule
+from gateway.limits import DocumentLimits, LimitsFirstValidationCache, document_limits_rule
 from gateway.metrics import DataSourceCalls
 from gateway.operation_kind import is_query, request_timeout
 from gateway.origin_verify import OriginVerify
@@ -119,7 +118,8 @@ def schema_extensions(settings: Settings, rate_limiter: RateLimiter | None = Non
     caches, document limits, query cost and the rate limit charged with it."""
     size = settings.query_cache_size
     suggestions = settings.suggestions_enabled()
-    rules: list[Any] = [document_limits_rule(document_limits(settings))]
+    limits = document_limits(settings)
+    rules: list[Any] = [document_limits_rule(limits)]
     if not settings.introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
     rules_cost = cost_rules(settings)
@@ -133,7 +133,7 @@ def schema_extensions(settings: Settings, rate_limiter: RateLimiter | None = Non
         lambda: MaxTokensLimiter(settings.max_tokens),
         lambda: ParserCache(maxsize=size),
         lambda: AddValidationRules(rules),
-        lambda: ValidationCache(maxsize=size),
+        lambda: LimitsFirstValidationCache(limits, maxsize=size),
         lambda: QueryCost(rules_cost, settings.max_query_cost, rate_limiter),
     ]
     if settings.profile is not Profile.PRODUCTION:

@@ -8,7 +8,9 @@ are limited by the parser (strawberry's ``MaxTokensLimiter``) before any of this
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache, lru_cache, partial
 from typing import Any
 
 from graphql import (
@@ -24,6 +26,7 @@ from graphql import (
     ValidationContext,
     ValidationRule,
 )
+from strawberry.extensions import ValidationCache
 
 QUERY_TOO_COMPLEX = "QueryTooComplex"
 TOKEN_LIMIT_MESSAGE = "Document contains more than"
@@ -114,6 +117,50 @@ class _Walker:
         return figures
 
 
+def _operation_errors(
+    walker: _Walker, node: OperationDefinitionNode, limits: DocumentLimits
+) -> list[GraphQLError]:
+    figures = walker.selection_set(node.selection_set)
+    figures.directives += len(node.directives or ())
+    name = node.name.value if node.name else "anonymous"
+    checks = (
+        ("depth", "DEPTH_LIMIT_EXCEEDED", limits.max_depth, figures.depth, "depth"),
+        ("aliases", "ALIAS_LIMIT_EXCEEDED", limits.max_aliases, figures.aliases, "aliases"),
+        ("fields", "FIELD_LIMIT_EXCEEDED", limits.max_fields, figures.fields, "fields"),
+        (
+            "directives",
+            "DIRECTIVE_LIMIT_EXCEEDED",
+            limits.max_directives,
+            figures.directives,
+            "directives",
+        ),
+    )
+    return [
+        limit_error(
+            limit,
+            code,
+            maximum,
+            actual,
+            f"Operation '{name}' has {noun} {actual}, more than the maximum of {maximum}.",
+            [node],
+        )
+        for limit, code, maximum, actual, noun in checks
+        if actual > maximum
+    ]
+
+
+def document_limit_errors(document: DocumentNode, limits: DocumentLimits) -> list[GraphQLError]:
+    """The limit errors of every operation in ``document`` (fragments expanded), in one
+    linear walk; empty when it is within ``limits``."""
+    walker = _Walker(document)
+    return [
+        error
+        for definition in document.definitions
+        if isinstance(definition, OperationDefinitionNode)
+        for error in _operation_errors(walker, definition, limits)
+    ]
+
+
 def document_limits_rule(limits: DocumentLimits) -> type[ValidationRule]:
     """A validation rule refusing operations beyond ``limits``."""
 
@@ -123,36 +170,45 @@ def document_limits_rule(limits: DocumentLimits) -> type[ValidationRule]:
             self._walker = _Walker(context.document)
 
         def enter_operation_definition(self, node: OperationDefinitionNode, *_args: object) -> None:
-            figures = self._walker.selection_set(node.selection_set)
-            figures.directives += len(node.directives or ())
-            name = node.name.value if node.name else "anonymous"
-            checks = (
-                ("depth", "DEPTH_LIMIT_EXCEEDED", limits.max_depth, figures.depth, "depth"),
-                ("aliases", "ALIAS_LIMIT_EXCEEDED", limits.max_aliases, figures.aliases, "aliases"),
-                ("fields", "FIELD_LIMIT_EXCEEDED", limits.max_fields, figures.fields, "fields"),
-                (
-                    "directives",
-                    "DIRECTIVE_LIMIT_EXCEEDED",
-                    limits.max_directives,
-                    figures.directives,
-                    "directives",
-                ),
-            )
-            for limit, code, maximum, actual, noun in checks:
-                if actual > maximum:
-                    self.report_error(
-                        limit_error(
-                            limit,
-                            code,
-                            maximum,
-                            actual,
-                            f"Operation '{name}' has {noun} {actual}, more than the "
-                            f"maximum of {maximum}.",
-                            [node],
-                        )
-                    )
+            for error in _operation_errors(self._walker, node, limits):
+                self.report_error(error)
 
     return DocumentLimitsRule
+
+
+@cache
+def _shared_limit_errors(
+    limits: DocumentLimits, maxsize: int | None
+) -> Callable[[DocumentNode], list[GraphQLError]]:
+    """One bounded cache per (limits, size), shared by every request (a new extension is
+    made per request), as strawberry's ValidationCache shares its own."""
+    return lru_cache(maxsize=maxsize)(partial(_limit_errors_of, limits=limits))
+
+
+def _limit_errors_of(document: DocumentNode, limits: DocumentLimits) -> list[GraphQLError]:
+    return document_limit_errors(document, limits)
+
+
+class LimitsFirstValidationCache(ValidationCache):
+    """Strawberry's ValidationCache, except that a document over the limits is refused by the
+    limits alone: graphql-core's other rules never run on it. They can cost far more than
+    the limits do (OverlappingFieldsCanBeMerged compares same-named fields pairwise), and
+    an attacker sends unique documents that the cache never holds."""
+
+    def __init__(self, limits: DocumentLimits, maxsize: int | None = None) -> None:
+        super().__init__(maxsize=maxsize)
+        self._limit_errors = _shared_limit_errors(limits, maxsize)
+
+    def on_validate(self) -> Iterator[None]:
+        """The limit errors if any, else the (cached) full validation."""
+        context = self.execution_context
+        assert context.graphql_document is not None
+        errors = self._limit_errors(context.graphql_document)
+        if errors:
+            context.pre_execution_errors = list(errors)
+            yield
+            return
+        yield from super().on_validate()
 
 
 def token_limit_error(error: GraphQLError, max_tokens: int) -> GraphQLError | None:

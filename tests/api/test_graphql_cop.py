@@ -72,10 +72,10 @@ async def test_batch_queries_are_refused(prod: httpx.AsyncClient) -> None:
 
 async def test_directive_overloading(prod: httpx.AsyncClient) -> None:
     body = await graphql(prod, "{ __typename " + "@include(if: true)" * 100 + " }")
-    # then the limit refuses it (graphql-core also names each repeated directive)
+    # then the limit alone refuses it: graphql-core's rules, which would name each of the
+    # 99 repeated directives, never run on a document over the limits
     assert body["data"] is None
-    assert codes(body).count("DIRECTIVE_LIMIT_EXCEEDED") == 1
-    assert set(codes(body)) == {"DIRECTIVE_LIMIT_EXCEEDED", "GRAPHQL_VALIDATION_FAILED"}
+    assert codes(body) == ["DIRECTIVE_LIMIT_EXCEEDED"]
 
 
 async def test_introspection_is_off(prod: httpx.AsyncClient) -> None:
