@@ -16,6 +16,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
+from graphql import ObjectTypeDefinitionNode, ObjectTypeExtensionNode, parse
 
 from infra_cdk.nag import acknowledge
 
@@ -32,6 +33,13 @@ class ResolverEntry:
 
     type_name: str
     field_name: str
+    cache_ttl_seconds: int | None = None
+    """The pipeline's resolver-cache TTL: AppSync caches the field as long (public fields
+    only: the project caches no owner-scoped field)."""
+
+
+CACHE_TYPE = "SMALL"
+"""AppSync's cache instance size; the cached fields are small and few."""
 
 
 def load_resolvers(path: Path) -> list[ResolverEntry]:
@@ -39,10 +47,30 @@ def load_resolvers(path: Path) -> list[ResolverEntry]:
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found: run `vitrine schema export`")
     document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    entries = [ResolverEntry(r["typeName"], r["fieldName"]) for r in document["resolvers"]]
+    entries = [
+        ResolverEntry(
+            r["typeName"],
+            r["fieldName"],
+            None if r.get("cacheTtlSeconds") is None else int(r["cacheTtlSeconds"]),
+        )
+        for r in document["resolvers"]
+    ]
     if not entries:
         raise ValueError(f"{path} lists no resolvers")
     return entries
+
+
+def field_arguments(sdl: str) -> dict[str, tuple[str, ...]]:
+    """``Type.field`` -> its argument names, for the caching keys of cached fields."""
+    document = parse(sdl)
+    found: dict[str, tuple[str, ...]] = {}
+    for definition in document.definitions:
+        if isinstance(definition, ObjectTypeDefinitionNode | ObjectTypeExtensionNode):
+            for field in definition.fields or ():
+                found[f"{definition.name.value}.{field.name.value}"] = tuple(
+                    argument.name.value for argument in field.arguments or ()
+                )
+    return found
 
 
 @jsii.implements(appsync.ISchemaConfig)
@@ -175,15 +203,43 @@ class GraphqlApi(Construct):
             function,
             description="gateway.lambda_appsync: the project's resolver pipelines",
         )
+        cached = [entry for entry in resolvers if entry.cache_ttl_seconds]
+        self.cache: appsync.CfnApiCache | None = None
+        if cached:
+            self.cache = appsync.CfnApiCache(
+                self,
+                "Cache",
+                api_id=self.api.api_id,
+                api_caching_behavior="PER_RESOLVER_CACHING",
+                type=CACHE_TYPE,
+                ttl=max(entry.cache_ttl_seconds or 0 for entry in cached),
+                at_rest_encryption_enabled=True,
+                transit_encryption_enabled=True,
+            )
+        arguments = field_arguments(sdl)
         self.resolvers: dict[str, appsync.Resolver] = {}
         for entry in resolvers:
             coordinate = f"{entry.type_name}.{entry.field_name}"
-            self.resolvers[coordinate] = self.data_source.create_resolver(
+            caching = (
+                appsync.CachingConfig(
+                    ttl=Duration.seconds(entry.cache_ttl_seconds),
+                    caching_keys=[
+                        f"$context.arguments.{name}" for name in arguments.get(coordinate, ())
+                    ],
+                )
+                if entry.cache_ttl_seconds
+                else None
+            )
+            resolver = self.data_source.create_resolver(
                 f"{entry.type_name}{entry.field_name[0].upper()}{entry.field_name[1:]}",
                 type_name=entry.type_name,
                 field_name=entry.field_name,
                 max_batch_size=MAX_BATCH_SIZE,
+                caching_config=caching,
             )
+            if caching is not None and self.cache is not None:
+                resolver.node.add_dependency(self.cache)
+            self.resolvers[coordinate] = resolver
         function_logical_id = stack.resolve(
             stack.get_logical_id(function.node.default_child)  # type: ignore[arg-type]
         )

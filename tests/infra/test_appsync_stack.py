@@ -79,6 +79,46 @@ def test_every_pipeline_field_has_a_batched_direct_lambda_resolver(
     assert source["Type"] == "AWS_LAMBDA"
 
 
+def test_fields_the_gateway_caches_are_cached_by_appsync_for_as_long(
+    synth_appsync: Synthesized,
+) -> None:
+    # given the fields whose pipelines carry a resolver-cache TTL
+    ttls = {
+        (r["typeName"], r["fieldName"]): int(r["cacheTtlSeconds"])
+        for r in _committed_resolvers()
+        if r.get("cacheTtlSeconds")
+    }
+    assert ttls, "expected at least one cached field (Query.categories)"
+    # then the API has an encrypted per-resolver cache
+    cache = synth_appsync.only("Api", "AWS::AppSync::ApiCache")
+    assert cache["ApiCachingBehavior"] == "PER_RESOLVER_CACHING"
+    assert (cache["AtRestEncryptionEnabled"], cache["TransitEncryptionEnabled"]) == (True, True)
+    assert cache["Ttl"] == max(ttls.values())
+    # and exactly those resolvers cache, as long as the gateway does, keyed by their arguments
+    resolvers = synth_appsync.resources("Api", "AWS::AppSync::Resolver").values()
+    caching = {
+        (r["Properties"]["TypeName"], r["Properties"]["FieldName"]): r["Properties"][
+            "CachingConfig"
+        ]
+        for r in resolvers
+        if "CachingConfig" in r["Properties"]
+    }
+    assert {field: config["Ttl"] for field, config in caching.items()} == ttls
+    assert caching[("Query", "categories")]["CachingKeys"] == []
+    for resolver in resolvers:
+        if "CachingConfig" in resolver["Properties"]:
+            assert any("Cache" in dependency for dependency in resolver["DependsOn"])
+
+
+def test_caching_keys_are_the_fields_arguments() -> None:
+    from infra_cdk.constructs.graphql_api import field_arguments
+
+    arguments = field_arguments(
+        "type Query { product(id: ID, slug: String): Int categories: [Int] }"
+    )
+    assert arguments == {"Query.product": ("id", "slug"), "Query.categories": ()}
+
+
 def test_resolver_function_runs_the_appsync_handler_without_api_key_secrets(
     synth_appsync: Synthesized,
 ) -> None:
