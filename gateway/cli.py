@@ -21,6 +21,7 @@ from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from datasources.errors import DataSourceError
+from datasources.postgres.migrate import apply_migrations_async
 from datasources.search.indexer import reindex
 from gateway.app import create_app
 from gateway.bootstrap import Services, StartupCheckFailed, build_services, check_services
@@ -35,7 +36,8 @@ from gateway.local_cognito import (
 )
 from gateway.local_stack import LocalStackError
 from gateway.logging_setup import configure_logging
-from gateway.runtime import LOCAL_AWS_CREDENTIALS, local_stack, prepare
+from gateway.runtime import LOCAL_AWS_CREDENTIALS, check_database, local_stack, prepare
+from gateway.secrets import SecretResolutionError, resolve_secrets
 from gateway.seed import SeedReport, seed_demo_catalog
 from gateway.settings import LOCAL_API_KEY, Settings
 from gateway.worker_cli import worker_command
@@ -150,7 +152,8 @@ def serve(
     overrides = {k: v for k, v in (("VITRINE_HOST", host), ("VITRINE_PORT", port)) if v is not None}
     try:
         if not local:
-            _serve(_settings(**overrides), seed=False, extra={})
+            # On AWS (Fargate) credentials come as *_SECRET_ARN: read them before anything.
+            _serve(resolve_secrets(_settings(**overrides)), seed=False, extra={})
             return
         console.print("Starting the local stack (moto server, PostgreSQL)…")
         with local_stack() as run:
@@ -171,8 +174,30 @@ def serve(
             }
             settings = _settings(**overrides, **worker)
             _serve(settings, seed=seed, extra=extra, create_resources=True)
-    except (LocalStackError, StartupCheckFailed) as error:
+    except (LocalStackError, StartupCheckFailed, SecretResolutionError) as error:
         raise _fail(str(error)) from error
+
+
+@app.command("migrate")
+def migrate_command() -> None:
+    """Apply the database migrations (Alembic, under an advisory lock) and print the schema
+    revision: the deploy step before code that needs them (one-off ECS task on AWS)."""
+    try:
+        settings = resolve_secrets(_settings())
+    except SecretResolutionError as error:
+        raise _fail(str(error)) from error
+    if settings.database_url is None:
+        raise _fail("DATABASE_URL is not set: there is no database to migrate")
+
+    async def migrate(database_url: str) -> str:
+        await check_database(database_url)
+        return await apply_migrations_async(database_url)
+
+    try:
+        revision = asyncio.run(migrate(settings.database_url))
+    except StartupCheckFailed as error:
+        raise _fail(str(error)) from error
+    console.print(f"[green]Database schema at revision[/] {revision}")
 
 
 def repr_url(url: str) -> str:

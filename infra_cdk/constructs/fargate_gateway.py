@@ -21,24 +21,20 @@ STOP_TIMEOUT = Duration.seconds(60)
 """SIGTERM to SIGKILL: time to close subscriptions with a reason and finish event batches."""
 
 
-class FargateGatewayService(Construct):
-    """One service: a task role (granted by the stack), ARM64 tasks in the private subnets,
-    logs to CloudWatch, rolling deployments with automatic rollback."""
+class FargateGatewayTask(Construct):
+    """A task definition of the gateway image: a task role (granted by the stack), ARM64,
+    read-only root filesystem, logs to CloudWatch. Alone, it is a one-off task
+    (``aws ecs run-task``, e.g. ``vitrine migrate``)."""
 
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
-        service_name: str,
         description: str,
-        cluster: ecs.ICluster,
         image: ecs.ContainerImage,
         command: Sequence[str],
         environment: Mapping[str, str],
-        subnets: ec2.SubnetSelection,
-        security_groups: Sequence[ec2.ISecurityGroup],
-        desired_count: int,
         port: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -60,7 +56,7 @@ class FargateGatewayService(Construct):
             image=image,
             command=list(command),
             environment=dict(environment),
-            logging=ecs.LogDrivers.aws_logs(stream_prefix=service_name, log_group=self.log_group),
+            logging=ecs.LogDrivers.aws_logs(stream_prefix=command[-1], log_group=self.log_group),
             port_mappings=[] if port is None else [ecs.PortMapping(container_port=port)],
             stop_timeout=STOP_TIMEOUT,
             readonly_root_filesystem=True,
@@ -81,6 +77,37 @@ class FargateGatewayService(Construct):
             "AwsSolutions-ECS2",
             "The environment holds resource names and secret ARNs only (never secret values, "
             "as for the gateway function); the process reads the secrets at start.",
+        )
+
+
+class FargateGatewayService(FargateGatewayTask):
+    """A long-running service of the task: in the private subnets, rolling deployments with
+    automatic rollback."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        service_name: str,
+        description: str,
+        cluster: ecs.ICluster,
+        image: ecs.ContainerImage,
+        command: Sequence[str],
+        environment: Mapping[str, str],
+        subnets: ec2.SubnetSelection,
+        security_groups: Sequence[ec2.ISecurityGroup],
+        desired_count: int,
+        port: int | None = None,
+    ) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            description=description,
+            image=image,
+            command=command,
+            environment=environment,
+            port=port,
         )
         self.service = ecs.FargateService(
             self,

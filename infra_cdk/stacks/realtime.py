@@ -13,16 +13,27 @@ from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_route53_targets as targets
 from constructs import Construct
 
 from infra_cdk.config import DeployConfig
 from infra_cdk.constructs.containers import image_repository
-from infra_cdk.constructs.fargate_gateway import CONTAINER_PORT, FargateGatewayService
+from infra_cdk.constructs.fargate_gateway import (
+    CONTAINER_PORT,
+    FargateGatewayService,
+    FargateGatewayTask,
+)
 from infra_cdk.nag import acknowledge
 from infra_cdk.names import EXTERNAL_CONSUMERS, EnvVar
-from infra_cdk.stacks.api import LambdaApiStack, gateway_environment, grant_gateway_data_access
+from infra_cdk.stacks.api import (
+    KEY_ACTIONS,
+    SECRET_ACTIONS,
+    LambdaApiStack,
+    gateway_environment,
+    grant_gateway_data_access,
+)
 from infra_cdk.stacks.data import DataStack
 from infra_cdk.stacks.identity import IdentityStack
 
@@ -131,6 +142,14 @@ class RealtimeStack(Stack):
             security_groups=[gateway_group],
             desired_count=1,
         )
+        self.migrate = FargateGatewayTask(
+            self,
+            "Migrate",
+            description="Vitrine migrate: Alembic migrations, run once per deploy",
+            image=image,
+            command=["vitrine", "migrate"],
+            environment=environment,
+        )
         for service, search_role in (
             (self.subscriptions, SUBSCRIPTIONS_SEARCH_ROLE),
             (self.consumers, CONSUMERS_SEARCH_ROLE),
@@ -145,6 +164,23 @@ class RealtimeStack(Stack):
                 origin_verify=api.origin_verify,
                 search_role=search_role,
             )
+        # The migration reads the database secret and nothing else.
+        self.repository.grant_pull(self.migrate.task_definition.obtain_execution_role())
+        iam.Policy(
+            self.migrate,
+            "DatabaseSecret",
+            roles=[self.migrate.task_role],
+            statements=[
+                iam.PolicyStatement(
+                    sid="DatabaseSecret",
+                    actions=list(SECRET_ACTIONS),
+                    resources=[data.database.secret.secret_arn],
+                ),
+                iam.PolicyStatement(
+                    sid="DataKey", actions=list(KEY_ACTIONS), resources=[data.key.key_arn]
+                ),
+            ],
+        )
         self.scaling = self.subscriptions.service.auto_scale_task_count(
             min_capacity=2, max_capacity=config.max_realtime_tasks
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import shutil
@@ -17,7 +18,9 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
+from datasources.postgres.migrate import current_revision_async, head_revision
 from gateway.cli import app
+from gateway.local_stack.scratch_databases import scratch_database
 from gateway.settings import LOCAL_API_KEY
 from tests.support.moto_process import free_port
 
@@ -38,6 +41,7 @@ ROOT = Path(__file__).parents[2]
         ["ingest"],
         ["worker"],
         ["consumers"],
+        ["migrate"],
     ],
 )
 def test_every_command_has_help(command: list[str]) -> None:
@@ -143,3 +147,39 @@ def test_serve_local_answers_then_ctrl_c_stops_everything() -> None:
     # and the local stack ran an ingest worker inside the gateway
     assert "local_ingest_worker_started" in log.read_text()
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+# -- vitrine migrate: the deploy step that brings the database schema to head ----------------
+
+
+async def test_migrate_brings_a_fresh_database_to_head(
+    shopping_server_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given an empty database
+    async with scratch_database(shopping_server_url, "vitrine_migrate", migrated=False) as url:
+        before = await current_revision_async(url)
+        monkeypatch.setenv("DATABASE_URL", url)
+        # when `vitrine migrate` runs (twice: a deploy may retry it)
+        first = await asyncio.to_thread(CliRunner().invoke, app, ["migrate"])
+        second = await asyncio.to_thread(CliRunner().invoke, app, ["migrate"])
+        after = await current_revision_async(url)
+    # then the schema is at head, and the second run changed nothing and said so
+    assert before is None
+    assert (first.exit_code, second.exit_code) == (0, 0), first.output
+    assert after == head_revision()
+    assert f"Database schema at revision {head_revision()}" in " ".join(second.output.split())
+
+
+def test_migrate_without_a_database_or_with_a_dead_one_says_what_is_wrong(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given no DATABASE_URL, then one where nothing listens
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    missing = CliRunner().invoke(app, ["migrate"])
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://vitrine@127.0.0.1:{free_port()}/vitrine")
+    dead = CliRunner().invoke(app, ["migrate"])
+    # then each exits 2 naming the setting
+    assert missing.exit_code == 2
+    assert "DATABASE_URL is not set" in missing.output
+    assert dead.exit_code == 2
+    assert "PostgreSQL did not answer" in " ".join(dead.output.split())

@@ -36,7 +36,7 @@ def test_subscriptions_and_consumers_run_the_gateway_image_with_external_consume
     assert repository["Properties"]["RepositoryName"] == "vitrine-test-gateway"
     assert repository["Properties"]["ImageTagMutability"] == "IMMUTABLE"
     containers = _containers(synth)
-    assert set(containers) == {"serve", "consumers"}
+    assert set(containers) == {"serve", "consumers", "migrate"}
     for container in containers.values():
         assert container["Command"][0] == "vitrine"
         assert '{"Ref": "Images' in json.dumps(container["Image"])
@@ -85,6 +85,29 @@ def test_the_load_balancer_holds_long_connections_on_https_behind_cloudfront(
     )
     record = synth.only("Realtime", "AWS::Route53::RecordSet")
     assert record["Name"] == "realtime-origin.shop.vitrine.test."
+
+
+def test_the_migration_task_may_read_the_database_secret_and_nothing_else(
+    synth: Synthesized,
+) -> None:
+    # given the one-off task that runs `vitrine migrate`
+    migrate = _containers(synth)["migrate"]
+    role = migrate["_task"]["TaskRoleArn"]["Fn::GetAtt"][0]
+    # then its role's only policy reads the database secret with the data key, and it has
+    # no service (it runs once per deploy, by `aws ecs run-task`)
+    policies = [
+        p["Properties"]
+        for p in synth.resources("Realtime", "AWS::IAM::Policy").values()
+        if {"Ref": role} in p["Properties"]["Roles"]
+    ]
+    [policy] = policies
+    actions = sorted(a for s in policy["PolicyDocument"]["Statement"] for a in s["Action"])
+    assert all(a.startswith(("secretsmanager:", "kms:")) for a in actions)
+    [secret] = [
+        s["Resource"] for s in policy["PolicyDocument"]["Statement"] if s["Sid"] == "DatabaseSecret"
+    ]
+    assert "DatabaseCluster" in json.dumps(secret) or "Secret" in json.dumps(secret)
+    assert len(synth.resources("Realtime", "AWS::ECS::Service")) == 2
 
 
 def test_tasks_take_the_gateway_port_from_the_load_balancer_only(synth: Synthesized) -> None:
